@@ -1,0 +1,56 @@
+# finizi-b4b: `make demo` and `make test` are the only commands a new user needs;
+# each creates .venv and installs the project on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+READY  := $(VENV)/.ready
+DEV    := $(VENV)/.ready-dev
+
+.PHONY: demo test serve sandbox lint format check-schemas bench clean
+
+$(READY): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "finizi-b4b needs Python 3.11 or newer (set PYTHON=...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+$(DEV): $(READY)
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	@touch $@
+
+## demo: start the embedded sandbox and run a scripted session through every tool
+demo: $(READY)
+	$(BIN)/finizi-b4b demo
+
+## test: the test suite
+test: $(READY)
+	$(BIN)/python -m pytest
+
+## serve: the stdio server against the embedded sandbox (what a desktop client would run)
+serve: $(READY)
+	$(BIN)/finizi-b4b serve --sandbox
+
+## sandbox: the sandbox API alone on http://127.0.0.1:8765
+sandbox: $(READY)
+	$(BIN)/finizi-b4b sandbox
+
+## check-schemas: the schema-validation job CI runs
+check-schemas: $(READY)
+	$(BIN)/finizi-b4b check-schemas
+
+## bench: the benchmark with its budgets (not part of `make test`)
+bench: $(READY)
+	$(BIN)/python -m bench
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(DEV)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

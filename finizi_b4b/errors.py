@@ -1,0 +1,60 @@
+"""The one error type a tool call can end in, and its stable codes.
+
+Every failure a user can meet becomes a :class:`ToolError`: a stable ``code`` a
+program can branch on and a ``message`` that says what happened and what to do
+next. Messages are built from our own words and from the backend's ``detail``
+text; they never carry a token, a password or a raw response body.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["NOT_LOGGED_IN", "ErrorCode", "ToolError"]
+
+NOT_LOGGED_IN = "Authentication token is missing. Please login first using the 'login' tool."
+
+
+class ErrorCode(StrEnum):
+    """Stable error codes; clients and tests may rely on them."""
+
+    INVALID_ARGUMENTS = "invalid_arguments"
+    UNKNOWN_TOOL = "unknown_tool"
+    NOT_AUTHENTICATED = "not_authenticated"
+    SESSION_EXPIRED = "session_expired"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    MISSING_CREDENTIALS = "missing_credentials"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    VALIDATION_FAILED = "validation_failed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    RATE_LIMITED = "rate_limited"
+    BACKEND_UNAVAILABLE = "backend_unavailable"
+    BACKEND_TIMEOUT = "backend_timeout"
+    BACKEND_ERROR = "backend_error"
+    BAD_RESPONSE = "bad_response"
+    FILE_NOT_FOUND = "file_not_found"
+    FILE_TOO_LARGE = "file_too_large"
+    INVALID_XML = "invalid_xml"
+    INTERNAL_ERROR = "internal_error"
+
+
+class ToolError(Exception):
+    """A failure to report to the model as an ``isError`` tool result."""
+
+    def __init__(self, code: ErrorCode, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+    def __repr__(self) -> str:
+        return f"ToolError({self.code.value!r}, {self.message!r})"
+
+    @classmethod
+    def not_logged_in(cls) -> ToolError:
+        return cls(ErrorCode.NOT_AUTHENTICATED, NOT_LOGGED_IN)
+
+    @classmethod
+    def invalid_arguments(cls, *problems: str) -> ToolError:
+        return cls(ErrorCode.INVALID_ARGUMENTS, "Invalid arguments: " + "; ".join(problems))

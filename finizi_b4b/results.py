@@ -1,0 +1,35 @@
+"""The one place that turns handler output and errors into MCP tool results.
+
+Success: ``{"success": true, ...}``. Failure: ``isError`` with
+``{"success": false, "error": ..., "code": ...}``. Both are sent as JSON text
+(UTF-8, Vietnamese unescaped, for clients that ignore structured output) and as
+``structuredContent`` (matching the tool's ``outputSchema``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import mcp.types as types
+
+from finizi_b4b.errors import ToolError
+
+__all__ = ["dumps", "failure", "success"]
+
+
+def dumps(payload: Any) -> str:
+    """Compact JSON with non-ASCII text kept as is."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def success(payload: dict[str, Any]) -> types.CallToolResult:
+    body = {"success": True, **payload}
+    return types.CallToolResult(content=[types.TextContent(text=dumps(body))], structured_content=body)
+
+
+def failure(error: ToolError) -> types.CallToolResult:
+    body = {"success": False, "error": error.message, "code": error.code.value}
+    return types.CallToolResult(
+        content=[types.TextContent(text=dumps(body))], structured_content=body, is_error=True
+    )
