@@ -1,0 +1,135 @@
+"""Running the sandbox: in the caller's event loop, or in a thread of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, Self
+
+from aiohttp import web
+
+from finizi_b4b.sandbox.app import SETTINGS, Fault, create_app, expire_access_tokens
+from finizi_b4b.sandbox.data import State, build_state
+
+__all__ = ["Sandbox"]
+
+
+class Sandbox:
+    """The sandbox API on a loopback port (``port=0`` picks a free one).
+
+    ``async with Sandbox() as box:`` serves in the running loop; ``with
+    Sandbox.in_thread() as box:`` serves from a background thread, for
+    synchronous callers and tests that run their own loops. ``state`` is the
+    live data; ``counts`` counts requests by route name (``"auth.refresh"``).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        token_ttl: float = 900.0,
+        seed: int = 0,
+        control: bool = False,
+    ) -> None:
+        self.host, self.port = host, port
+        self.token_ttl, self.seed, self.control = token_ttl, seed, control
+        self.state: State = build_state(seed)
+        self.app = create_app(self.state, token_ttl=token_ttl, control=control)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        if self._runner is None:
+            raise RuntimeError("the sandbox is not running")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def counts(self) -> Counter[str]:
+        return self.state.counts
+
+    @property
+    def issued_tokens(self) -> list[str]:
+        """Every access and refresh token handed out so far (for tests that look for leaks)."""
+        return list(self.state.issued_tokens)
+
+    def expire_access_tokens(self) -> None:
+        expire_access_tokens(self.state)
+
+    def inject_fault(
+        self,
+        status: int | None = 503,
+        *,
+        count: int = 1,
+        body: str | None = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+        path: str | None = None,
+        method: str | None = None,
+    ) -> Fault:
+        """Make the next ``count`` requests (matching ``path`` prefix and ``method``) fail or wait."""
+        fault = Fault(status, count, body, content_type, dict(headers or {}), delay, path, method)
+        self.app[SETTINGS].faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.app[SETTINGS].faults.clear()
+
+    async def start(self) -> None:
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        self.port = runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.stop()
+
+    @classmethod
+    @contextlib.contextmanager
+    def in_thread(cls, *args: Any, timeout: float = 30.0, **kwargs: Any) -> Iterator[Sandbox]:
+        """Serve from a daemon thread with its own event loop; stop it on exit."""
+        box = cls(*args, **kwargs)
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(box.start())
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                failure.append(exc)
+                started.set()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(box.stop())
+            loop.close()
+
+        thread = threading.Thread(target=serve, name="finizi-b4b-sandbox", daemon=True)
+        thread.start()
+        if not started.wait(timeout):
+            raise TimeoutError(f"the sandbox did not start within {timeout} s")
+        if failure:
+            raise failure[0]
+        try:
+            yield box
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
