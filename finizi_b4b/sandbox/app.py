@@ -113,18 +113,33 @@ class Problems:
             raise error(422, self.items)
 
 
-def _integer(problems: Problems, where: str, name: str, raw: str | None, default: int, low: int, high: int) -> int:
+def _integer(
+    problems: Problems, where: str, name: str, raw: str | None, default: int, low: int, high: int
+) -> int:
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        problems.add([where, name], "int_parsing", "Input should be a valid integer, unable to parse string as an integer", raw)
+        problems.add(
+            [where, name],
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+            raw,
+        )
         return default
     if value < low:
-        problems.add([where, name], "greater_than_equal", f"Input should be greater than or equal to {low}", raw, ge=low)
+        problems.add(
+            [where, name],
+            "greater_than_equal",
+            f"Input should be greater than or equal to {low}",
+            raw,
+            ge=low,
+        )
     elif value > high:
-        problems.add([where, name], "less_than_equal", f"Input should be less than or equal to {high}", raw, le=high)
+        problems.add(
+            [where, name], "less_than_equal", f"Input should be less than or equal to {high}", raw, le=high
+        )
     return value
 
 
@@ -134,7 +149,9 @@ def _date(problems: Problems, name: str, raw: str | None) -> str | None:
     try:
         return dt.date.fromisoformat(raw).isoformat()
     except ValueError:
-        problems.add(["query", name], "date_parsing", "Input should be a valid date in the format YYYY-MM-DD", raw)
+        problems.add(
+            ["query", name], "date_parsing", "Input should be a valid date in the format YYYY-MM-DD", raw
+        )
         return None
 
 
@@ -164,7 +181,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 def _string(
-    problems: Problems, body: dict[str, Any], name: str, *, required: bool, low: int = 0, high: int = 255,
+    problems: Problems,
+    body: dict[str, Any],
+    name: str,
+    *,
+    required: bool,
+    low: int = 0,
+    high: int = 255,
     pattern: re.Pattern[str] | None = None,
 ) -> str | None:
     if name not in body or body[name] is None:
@@ -177,11 +200,29 @@ def _string(
         return None
     value = value.strip()
     if len(value) < low:
-        problems.add(["body", name], "string_too_short", f"String should have at least {low} character", value, min_length=low)
+        problems.add(
+            ["body", name],
+            "string_too_short",
+            f"String should have at least {low} character",
+            value,
+            min_length=low,
+        )
     elif len(value) > high:
-        problems.add(["body", name], "string_too_long", f"String should have at most {high} characters", value, max_length=high)
+        problems.add(
+            ["body", name],
+            "string_too_long",
+            f"String should have at most {high} characters",
+            value,
+            max_length=high,
+        )
     elif pattern is not None and not pattern.match(value):
-        problems.add(["body", name], "string_pattern_mismatch", f"String should match pattern '{pattern.pattern}'", value, pattern=pattern.pattern)
+        problems.add(
+            ["body", name],
+            "string_pattern_mismatch",
+            f"String should match pattern '{pattern.pattern}'",
+            value,
+            pattern=pattern.pattern,
+        )
     return value
 
 
@@ -199,7 +240,13 @@ def _issue(request: web.Request, user_id: str) -> dict[str, Any]:
 
     def token(kind: str, lifetime: float) -> str:
         header = _b64(b'{"alg":"HS256","typ":"JWT"}')
-        claims = {"sub": user_id, "type": kind, "iat": now, "exp": now + int(lifetime), "jti": secrets.token_hex(8)}
+        claims = {
+            "sub": user_id,
+            "type": kind,
+            "iat": now,
+            "exp": now + int(lifetime),
+            "jti": secrets.token_hex(8),
+        }
         payload = _b64(_dumps(claims).encode())
         signature = _b64(hmac.new(box.secret, f"{header}.{payload}".encode(), hashlib.sha256).digest())
         return f"{header}.{payload}.{signature}"
@@ -330,7 +377,9 @@ def _bool(problems: Problems, name: str, raw: str | None, default: bool) -> bool
         return True
     if lowered in ("false", "0", "no", "off"):
         return False
-    problems.add(["query", name], "bool_parsing", "Input should be a valid boolean, unable to interpret input", raw)
+    problems.add(
+        ["query", name], "bool_parsing", "Input should be a valid boolean, unable to interpret input", raw
+    )
     return default
 
 
@@ -341,7 +390,9 @@ async def my_entities(request: web.Request) -> web.Response:
     detailed = _bool(problems, "detailed", request.query.get("detailed"), False)
     problems.raise_any()
     state = request.app[STATE]
-    return _json([_entity_view(state, entity, role, detailed) for entity, role in state.entities_of(user["id"])])
+    return _json(
+        [_entity_view(state, entity, role, detailed) for entity, role in state.entities_of(user["id"])]
+    )
 
 
 def _entity_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -449,7 +500,10 @@ async def list_invoices(request: web.Request) -> web.Response:
             vendor_id = str(uuid.UUID(vendor_id))
         except ValueError:
             problems.add(["query", "vendor_id"], "uuid_parsing", "Input should be a valid UUID", vendor_id)
-    date_from, date_to = _date(problems, "date_from", query.get("date_from")), _date(problems, "date_to", query.get("date_to"))
+    date_from, date_to = (
+        _date(problems, "date_from", query.get("date_from")),
+        _date(problems, "date_to", query.get("date_to")),
+    )
     problems.raise_any()
     needle = fold(query["q"]) if query.get("q") else None
     series = query.get("invoice_series")
@@ -468,8 +522,13 @@ async def list_invoices(request: web.Request) -> web.Response:
         and (
             needle is None
             or _matches_text(
-                needle, inv["seller_name"], inv["buyer_name"], inv["seller_tax_id"], inv["buyer_tax_id"],
-                inv["invoice_series"], inv["invoice_number"],
+                needle,
+                inv["seller_name"],
+                inv["buyer_name"],
+                inv["seller_tax_id"],
+                inv["buyer_tax_id"],
+                inv["invoice_series"],
+                inv["invoice_number"],
             )
         )
     ]
@@ -609,8 +668,12 @@ async def import_invoice_xml(request: web.Request) -> web.Response:
             {
                 "description": line.name,
                 "unit": line.unit,
-                "quantity": int(line.quantity) if line.quantity == int(line.quantity) else float(line.quantity),
-                "unit_price": int(line.unit_price) if line.unit_price == int(line.unit_price) else float(line.unit_price),
+                "quantity": int(line.quantity)
+                if line.quantity == int(line.quantity)
+                else float(line.quantity),
+                "unit_price": int(line.unit_price)
+                if line.unit_price == int(line.unit_price)
+                else float(line.unit_price),
                 "vat_rate": line.vat_rate,
             }
             for line in parsed.lines
@@ -715,9 +778,13 @@ async def similar_products(request: web.Request) -> web.Response:
     if "top_k" in body and (not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= 100):
         problems.add(["body", "top_k"], "int_range", "Input should be an integer from 1 to 100", top_k)
     if "min_similarity" in body and (
-        not isinstance(min_similarity, int | float) or isinstance(min_similarity, bool) or not 0 <= min_similarity <= 1
+        not isinstance(min_similarity, int | float)
+        or isinstance(min_similarity, bool)
+        or not 0 <= min_similarity <= 1
     ):
-        problems.add(["body", "min_similarity"], "float_range", "Input should be a number from 0 to 1", min_similarity)
+        problems.add(
+            ["body", "min_similarity"], "float_range", "Input should be a number from 0 to 1", min_similarity
+        )
     problems.raise_any()
     entity, _ = _entity_access(request.app[STATE], user, entity_id)
     box = request.app[SETTINGS]
@@ -826,7 +893,11 @@ async def faults_and_errors(request: web.Request, handler: Handler) -> web.Strea
         if exc.content_type == "application/json":
             raise
         # aiohttp's own answers (404, 405, 413) in FastAPI's shape
-        detail = "The file is too large: e-invoice XML uploads are limited to 5 MB" if exc.status == 413 else exc.reason
+        detail = (
+            "The file is too large: e-invoice XML uploads are limited to 5 MB"
+            if exc.status == 413
+            else exc.reason
+        )
         raise error(exc.status, detail, {k: v for k, v in exc.headers.items() if k == "Allow"}) from None
 
 
@@ -836,7 +907,12 @@ def create_app(state: State, *, token_ttl: float = 900.0, control: bool = False)
     app[STATE] = state
     box = Sandboxed(token_ttl=token_ttl)
     for inv in (inv for invoices in state.invoices.values() for inv in invoices):
-        key = (inv["entity_id"], inv["seller_tax_id"], inv["invoice_series"], inv["invoice_number"].lstrip("0") or "0")
+        key = (
+            inv["entity_id"],
+            inv["seller_tax_id"],
+            inv["invoice_series"],
+            inv["invoice_number"].lstrip("0") or "0",
+        )
         box.duplicates[key] = inv["id"]
     app[SETTINGS] = box
     app.add_routes(routes)

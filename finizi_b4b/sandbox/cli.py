@@ -48,9 +48,12 @@ async def _serve(args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with Sandbox(args.host, args.port, token_ttl=args.token_ttl, seed=args.seed, control=args.control) as box:
+    async with Sandbox(
+        args.host, args.port, token_ttl=args.token_ttl, seed=args.seed, control=args.control
+    ) as box:
         print(f"Sandbox listening on {box.url}", flush=True)
-        print(f"  administrator: phone {DEMO_ADMIN.phone} (or 0{DEMO_ADMIN.phone[3:]}), password {DEMO_ADMIN.password}")
+        local = "0" + DEMO_ADMIN.phone[3:]
+        print(f"  administrator: phone {DEMO_ADMIN.phone} (or {local}), password {DEMO_ADMIN.password}")
         print(f"  accountant:    phone {DEMO_ACCOUNTANT.phone}, password {DEMO_ACCOUNTANT.password}")
         print(f"  API base: {box.url}/api/v1  (FINIZI_API_URL={box.url})", flush=True)
         if args.control:
@@ -64,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(_serve(args))
     except OSError as exc:
-        print(f"finizi-b4b sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        print(
+            f"finizi-b4b sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
+        )
         return 1
     return 0

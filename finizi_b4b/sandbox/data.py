@@ -90,22 +90,70 @@ ACCOUNTANT_ENTITY = 1  # the accountant works for Sao Mai only
 
 VENDOR_FORMS = ("Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Doanh nghiệp tư nhân", "Hợp tác xã")
 VENDOR_CORES = (
-    "Thiên Long", "Hoàng Phát", "Minh Anh", "Phú Thịnh", "An Khang", "Đại Việt", "Hưng Thịnh", "Nam Sơn",
-    "Bình Minh", "Trường Giang", "Kim Ngân", "Hồng Hà", "Thành Công", "Phương Đông", "Tân Tiến", "Việt Úc",
-    "Hải Âu", "Sông Hàn", "Tràng An", "Lạc Hồng", "Gia Phát", "Toàn Cầu", "Quang Minh", "Thái Bình",
+    "Thiên Long",
+    "Hoàng Phát",
+    "Minh Anh",
+    "Phú Thịnh",
+    "An Khang",
+    "Đại Việt",
+    "Hưng Thịnh",
+    "Nam Sơn",
+    "Bình Minh",
+    "Trường Giang",
+    "Kim Ngân",
+    "Hồng Hà",
+    "Thành Công",
+    "Phương Đông",
+    "Tân Tiến",
+    "Việt Úc",
+    "Hải Âu",
+    "Sông Hàn",
+    "Tràng An",
+    "Lạc Hồng",
+    "Gia Phát",
+    "Toàn Cầu",
+    "Quang Minh",
+    "Thái Bình",
 )
 VENDOR_TRADES = (
-    "Thương mại", "Vận tải", "Văn phòng phẩm", "Thực phẩm", "Xây dựng", "Công nghệ", "In ấn", "Điện máy",
-    "Bao bì", "Dịch vụ", "Nông sản", "Logistics",
+    "Thương mại",
+    "Vận tải",
+    "Văn phòng phẩm",
+    "Thực phẩm",
+    "Xây dựng",
+    "Công nghệ",
+    "In ấn",
+    "Điện máy",
+    "Bao bì",
+    "Dịch vụ",
+    "Nông sản",
+    "Logistics",
 )
 STREETS = (
-    "Lê Lợi", "Hai Bà Trưng", "Trần Hưng Đạo", "Nguyễn Trãi", "Lý Thường Kiệt", "Điện Biên Phủ",
-    "Cách Mạng Tháng Tám", "Pasteur", "Võ Văn Tần", "Phan Đình Phùng", "Hoàng Diệu", "Bạch Đằng",
+    "Lê Lợi",
+    "Hai Bà Trưng",
+    "Trần Hưng Đạo",
+    "Nguyễn Trãi",
+    "Lý Thường Kiệt",
+    "Điện Biên Phủ",
+    "Cách Mạng Tháng Tám",
+    "Pasteur",
+    "Võ Văn Tần",
+    "Phan Đình Phùng",
+    "Hoàng Diệu",
+    "Bạch Đằng",
 )
 CITIES = (
-    "Quận 1, TP. Hồ Chí Minh", "Quận 3, TP. Hồ Chí Minh", "Quận Bình Thạnh, TP. Hồ Chí Minh",
-    "Quận Ba Đình, Hà Nội", "Quận Đống Đa, Hà Nội", "Quận Hải Châu, Đà Nẵng", "TP. Biên Hòa, Đồng Nai",
-    "TP. Thủ Dầu Một, Bình Dương", "Quận Ninh Kiều, Cần Thơ", "TP. Hải Phòng",
+    "Quận 1, TP. Hồ Chí Minh",
+    "Quận 3, TP. Hồ Chí Minh",
+    "Quận Bình Thạnh, TP. Hồ Chí Minh",
+    "Quận Ba Đình, Hà Nội",
+    "Quận Đống Đa, Hà Nội",
+    "Quận Hải Châu, Đà Nẵng",
+    "TP. Biên Hòa, Đồng Nai",
+    "TP. Thủ Dầu Một, Bình Dương",
+    "Quận Ninh Kiều, Cần Thơ",
+    "TP. Hải Phòng",
 )
 # name, unit, price (VND), vat rate, category
 PRODUCT_BASES = (
@@ -151,7 +199,12 @@ PRODUCT_BASES = (
     ("Phân bón NPK 16-16-8", "bao", 680_000, 5, "Nông sản"),
 )
 PRODUCT_VARIANTS = (
-    ("", 1.0), (" loại 1", 1.15), (" loại 2", 0.9), (" (gói lớn)", 1.8), (" nhập khẩu", 1.35), (" cao cấp", 1.6),
+    ("", 1.0),
+    (" loại 1", 1.15),
+    (" loại 2", 0.9),
+    (" (gói lớn)", 1.8),
+    (" nhập khẩu", 1.35),
+    (" cao cấp", 1.6),
 )
 SERIES = ("C25TAA", "C25TBB", "C26TAA", "C26TSV", "K25TMN", "C25MHD")
 
@@ -169,7 +222,7 @@ def _address(rng: random.Random) -> str:
 
 
 def _money(value: float) -> int:
-    return int(round(value))
+    return round(value)
 
 
 @attrs.define
@@ -322,15 +375,24 @@ def make_invoice(
 
 
 CUSTOMERS = (
-    "Công ty TNHH Nhà hàng Phố Cổ", "Trường Tiểu học Lê Quý Đôn", "Công ty CP Dược phẩm Hậu Giang",
-    "Khách sạn Biển Xanh", "Công ty TNHH Siêu thị Tiện Lợi", "Bệnh viện Đa khoa Tâm Đức",
-    "Công ty CP Xây dựng Hòa Bình Mới", "Chuỗi cà phê Hạt Nâu",
+    "Công ty TNHH Nhà hàng Phố Cổ",
+    "Trường Tiểu học Lê Quý Đôn",
+    "Công ty CP Dược phẩm Hậu Giang",
+    "Khách sạn Biển Xanh",
+    "Công ty TNHH Siêu thị Tiện Lợi",
+    "Bệnh viện Đa khoa Tâm Đức",
+    "Công ty CP Xây dựng Hòa Bình Mới",
+    "Chuỗi cà phê Hạt Nâu",
 )
 
 
 def _invoices(
-    rng: random.Random, entity: dict[str, Any], count: int, vendors: list[dict[str, Any]],
-    products: list[dict[str, Any]], used: set[str],
+    rng: random.Random,
+    entity: dict[str, Any],
+    count: int,
+    vendors: list[dict[str, Any]],
+    products: list[dict[str, Any]],
+    used: set[str],
 ) -> list[dict[str, Any]]:
     customers = [{"name": name, "tax_id": _tax_id(rng, used), "address": _address(rng)} for name in CUSTOMERS]
     numbers: Counter[str] = Counter()

@@ -113,7 +113,7 @@ class Sandbox:
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(box.start())
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            except BaseException as exc:
                 failure.append(exc)
                 started.set()
                 return

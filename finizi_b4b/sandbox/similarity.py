@@ -44,7 +44,7 @@ class TrigramIndex:
         folded = fold(query)
         vector = _vector(query)
         scored = []
-        for index, record in enumerate(self.records):
+        for index in range(len(self.records)):
             if self._names[index] == folded:
                 scored.append((1.0, 0, index, "exact_name"))
                 continue

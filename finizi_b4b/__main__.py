@@ -1,0 +1,3 @@
+from finizi_b4b.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""Finds and loads the hand-written tool definitions (``schemas/tools/<name>.json``).
+
+In a checkout they are the top-level ``schemas/`` folder; in an installed wheel
+they are packaged as ``finizi_b4b/_schemas``. Two keywords are for people and
+the schema checks only and are left out of what ``tools/list`` serves:
+``$comment`` (why a rule is there) and ``examples`` (sample arguments).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEV_ONLY_KEYS", "load_definitions", "schema_root", "tool_files", "wire_definition"]
+
+DEV_ONLY_KEYS = frozenset({"$comment", "examples"})
+_HERE = Path(__file__).resolve().parent
+
+
+def schema_root() -> Path:
+    """The ``schemas`` folder: packaged beside the code, or the checkout's top level."""
+    packaged = _HERE / "_schemas"
+    if (packaged / "tools").is_dir():
+        return packaged
+    return _HERE.parent / "schemas"
+
+
+def tool_files(root: Path | None = None) -> list[Path]:
+    folder = (root or schema_root()) / "tools"
+    return sorted(folder.glob("*.json"))
+
+
+def load_definitions(root: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Tool name -> the definition as written, in file-name order."""
+    definitions: dict[str, dict[str, Any]] = {}
+    for path in tool_files(root):
+        with path.open(encoding="utf-8") as handle:
+            definitions[path.stem] = json.load(handle)
+    if not definitions:
+        raise FileNotFoundError(f"no tool definitions found under {(root or schema_root()) / 'tools'}")
+    return definitions
+
+
+def wire_definition(value: Any) -> Any:
+    """The definition as served: the same, without the development-only keywords."""
+    if isinstance(value, dict):
+        return {k: wire_definition(v) for k, v in value.items() if k not in DEV_ONLY_KEYS}
+    if isinstance(value, list):
+        return [wire_definition(v) for v in value]
+    return value

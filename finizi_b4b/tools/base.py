@@ -1,0 +1,126 @@
+"""What every handler class shares: the ``@tool`` marker, the per-call context, list shaping."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from finizi_b4b.errors import ErrorCode, ToolError
+
+if TYPE_CHECKING:
+    from finizi_b4b.api.client import B4BClient
+    from finizi_b4b.api.models import Page
+    from finizi_b4b.config import Settings
+    from finizi_b4b.session import SessionStore
+
+__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result", "project", "tool"]
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+ToolMethod = Callable[..., Awaitable[dict[str, Any]]]
+
+
+def tool(name: str) -> Callable[[ToolMethod], ToolMethod]:
+    """Mark a handler method as the implementation of the tool ``name``."""
+
+    def mark(method: ToolMethod) -> ToolMethod:
+        method.__tool_name__ = name  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+@attrs.frozen
+class Services:
+    """What handlers share for the life of the process."""
+
+    client: B4BClient
+    session: SessionStore
+    settings: Settings
+
+
+async def _no_progress(progress: float, total: float | None, message: str | None) -> None:
+    return None
+
+
+@attrs.frozen
+class Call:
+    """One tool call: its validated arguments (defaults filled in) and a progress reporter."""
+
+    args: dict[str, Any]
+    progress: Progress = _no_progress
+
+    def __getitem__(self, key: str) -> Any:
+        return self.args[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.args.get(key, default)
+
+
+class Handler:
+    """Base of the handler classes; subclasses mark their tool methods with ``@tool``."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.client = services.client
+        self.session = services.session
+
+    @classmethod
+    def tool_methods(cls) -> dict[str, str]:
+        """Tool name -> method name, for every ``@tool`` method of the class."""
+        found = {}
+        for attr in dir(cls):
+            name = getattr(getattr(cls, attr), "__tool_name__", None)
+            if name is not None:
+                found[name] = attr
+        return found
+
+
+_DIRECTIONS = {0: "purchase", 1: "sales"}
+
+
+def direction_label(value: Any) -> Any:
+    """The API's 0/1 invoice direction as the word the tools use."""
+    return _DIRECTIONS.get(value, value) if isinstance(value, int) else value
+
+
+def project(items: Iterable[Any], fields: Sequence[str], what: str) -> list[dict[str, Any]]:
+    """Compact list items: ``id`` plus ``fields`` (those the item has)."""
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or item.get("id") is None:
+            raise ToolError(ErrorCode.BAD_RESPONSE, f"The B4B API sent a malformed {what} list item.")
+        row = {"id": item["id"]}
+        for field in fields:
+            if field in item and field != "id":
+                row[field] = item[field]
+        if "direction" in row:
+            row["direction"] = direction_label(row["direction"])
+        out.append(row)
+    return out
+
+
+def list_result(
+    items: list[dict[str, Any]], *, page: int, page_size: int, total: int, pages: int, has_next: bool
+) -> dict[str, Any]:
+    """The envelope every list tool returns."""
+    return {
+        "data": {
+            "items": items,
+            "page": page,
+            "page_size": page_size,
+            "total": total,
+            "pages": pages,
+            "has_next": has_next,
+        }
+    }
+
+
+def page_result(page: Page, items: list[dict[str, Any]], page_size: int) -> dict[str, Any]:
+    """The list envelope for one page of a paged API answer (missing counts are derived)."""
+    total = page.total if isinstance(page.total, int) else len(items)
+    number = page.page if isinstance(page.page, int) else 1
+    pages = page.pages if isinstance(page.pages, int) else -(-total // page_size)
+    has_next = page.has_next if isinstance(page.has_next, bool) else number < pages
+    return list_result(items, page=number, page_size=page_size, total=total, pages=pages, has_next=has_next)

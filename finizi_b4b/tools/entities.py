@@ -1,0 +1,56 @@
+"""list_entities, get_entity, create_entity, update_entity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finizi_b4b.api.models import unstructure
+from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.tools.base import Call, Handler, list_result, project, tool
+
+__all__ = ["EntityTools"]
+
+ENTITY_FIELDS = ("name", "tax_id", "address", "phone", "email")
+COMPACT = ("name", "tax_id", "address", "role")
+DETAILED = ("invoice_count", "vendor_count", "product_count")
+
+
+def _writable(call: Call) -> dict[str, Any]:
+    return {key: call.args[key] for key in ENTITY_FIELDS if key in call.args}
+
+
+class EntityTools(Handler):
+    @tool("list_entities")
+    async def list_entities(self, call: Call) -> dict[str, Any]:
+        detailed = bool(call.get("detailed"))
+        entities = await self.client.my_entities(detailed=detailed)
+        items = project(unstructure(entities), COMPACT + DETAILED if detailed else COMPACT, "entity")
+        # The API does not page this list; it comes back whole, as one page.
+        total = len(items)
+        return list_result(items, page=1, page_size=max(total, 1), total=total, pages=1, has_next=False)
+
+    @tool("get_entity")
+    async def get_entity(self, call: Call) -> dict[str, Any]:
+        return {"data": unstructure(await self.client.get_entity(call["entity_id"]))}
+
+    @tool("create_entity")
+    async def create_entity(self, call: Call) -> dict[str, Any]:
+        entity = await self.client.create_entity(_writable(call))
+        return {"message": "Entity created.", "data": unstructure(entity)}
+
+    @tool("update_entity")
+    async def update_entity(self, call: Call) -> dict[str, Any]:
+        fields = _writable(call)
+        if not fields:
+            raise ToolError.invalid_arguments(
+                "give at least one field to change: " + ", ".join(ENTITY_FIELDS)
+            )
+        try:
+            entity = await self.client.update_entity(call["entity_id"], fields)
+        except ToolError as exc:
+            if exc.code is ErrorCode.NOT_FOUND:
+                # The same words whether the entity is missing, another company's, or read-only to
+                # this user's role, so that nothing can be probed; the hint covers the last case.
+                exc.message += " Changing an entity also needs the owner or admin role there."
+            raise
+        return {"message": "Entity updated: " + ", ".join(fields) + ".", "data": unstructure(entity)}

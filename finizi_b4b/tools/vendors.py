@@ -1,0 +1,38 @@
+"""list_vendors, get_vendor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finizi_b4b.api.models import unstructure
+from finizi_b4b.errors import ToolError
+from finizi_b4b.tools.base import Call, Handler, page_result, project, tool
+
+__all__ = ["VendorTools"]
+
+COMPACT = ("name", "tax_id", "address")
+
+
+class VendorTools(Handler):
+    @tool("list_vendors")
+    async def list_vendors(self, call: Call) -> dict[str, Any]:
+        page = await self.client.list_vendors(
+            call["entity_id"], page=call["page"], page_size=call["page_size"], q=call.get("q")
+        )
+        items = project(page.items, call.get("fields") or COMPACT, "vendor")
+        return page_result(page, items, call["page_size"])
+
+    @tool("get_vendor")
+    async def get_vendor(self, call: Call) -> dict[str, Any]:
+        vendor_id, tax_id = call.get("vendor_id"), call.get("tax_id")
+        if (vendor_id is None) == (tax_id is None):
+            raise ToolError.invalid_arguments("give exactly one of vendor_id and tax_id")
+        if vendor_id is not None:
+            return {"data": unstructure(await self.client.get_vendor(call["entity_id"], vendor_id))}
+        vendor, rest = await self.client.vendor_by_tax_id(call["entity_id"], tax_id)
+        data = unstructure(vendor)
+        matched_parent = bool(rest.get("matched_parent")) or data.get("tax_id") != tax_id
+        result: dict[str, Any] = {"data": data}
+        if matched_parent:
+            result["message"] = f"No vendor has the branch tax id {tax_id}; this is its parent company."
+        return result
