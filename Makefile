@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 DEV    := $(VENV)/.ready-dev
 
-.PHONY: demo test serve sandbox lint format check-schemas bench clean
+.PHONY: demo test serve sandbox lint format check-schemas cassettes bench clean
 
 $(READY): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "finizi-b4b needs Python 3.11 or newer (set PYTHON=...)")'
@@ -39,6 +39,13 @@ sandbox: $(READY)
 ## check-schemas: the schema-validation job CI runs
 check-schemas: $(READY)
 	$(BIN)/finizi-b4b check-schemas
+
+## cassettes: re-record tests/cassettes from the demo scenarios (when a change to results is intended)
+cassettes: $(READY)
+	rm -f tests/cassettes/full.jsonl tests/cassettes/expiry.jsonl tests/cassettes/failures.jsonl
+	$(BIN)/finizi-b4b demo --scenario full --record tests/cassettes/full.jsonl
+	$(BIN)/finizi-b4b demo --scenario expiry --record tests/cassettes/expiry.jsonl
+	$(BIN)/finizi-b4b demo --scenario failures --record tests/cassettes/failures.jsonl
 
 ## bench: the benchmark with its budgets (not part of `make test`)
 bench: $(READY)

@@ -23,6 +23,8 @@ __all__ = ["SCENARIOS", "Step", "run_demo"]
 
 Args = dict[str, Any] | Callable[["Context"], dict[str, Any]]
 
+WRONG_PASSWORD = "Wrong-Password-1"  # noqa: S105 - the failures scenario expects it to be refused
+
 
 @attrs.define
 class Context:
@@ -245,7 +247,7 @@ def _fault_503(ctx: Context) -> None:
 
 FAILURES = [
     Step("whoami", expect="not_authenticated"),
-    Step("login", {"phone": "+84909495665", "password": "wrong-password"}, expect="invalid_credentials"),
+    Step("login", {"phone": "+84909495665", "password": WRONG_PASSWORD}, expect="invalid_credentials"),
     Step("login", {"phone": "0901234567", "password": "Demo123@"}, show=lambda b: b["message"]),
     Step(
         "list_entities",
