@@ -451,12 +451,16 @@ async def update_entity(request: web.Request) -> web.Response:
     return _json(_entity_view(state, entity, role, False))
 
 
-def _paged(items: list[dict[str, Any]], page: int, size: int) -> dict[str, Any]:
+def _paged(
+    items: list[dict[str, Any]], page: int, size: int, view: Callable[[dict[str, Any]], Any] | None = None
+) -> dict[str, Any]:
+    """One page of ``items``; ``view`` shapes only the items on it."""
     total = len(items)
     pages = math.ceil(total / size) if total else 0
     start = (page - 1) * size
+    shown = items[start : start + size]
     return {
-        "items": items[start : start + size],
+        "items": [view(item) for item in shown] if view else shown,
         "total": total,
         "page": page,
         "per_page": size,
@@ -510,7 +514,7 @@ async def list_invoices(request: web.Request) -> web.Response:
     number = query.get("invoice_number")
     number = number.lstrip("0") or "0" if number else None
     found = [
-        _summary(inv)
+        inv
         for inv in request.app[STATE].invoices[entity["id"]]
         if (status is None or inv["status"] == status)
         and (direction is None or inv["direction"] == direction)
@@ -532,7 +536,7 @@ async def list_invoices(request: web.Request) -> web.Response:
             )
         )
     ]
-    return _json(_paged(found, page, size))
+    return _json(_paged(found, page, size, _summary))
 
 
 def _stat_bucket() -> dict[str, Any]:
