@@ -87,14 +87,12 @@ def direction_label(value: Any) -> Any:
 
 def project(items: Iterable[Any], fields: Sequence[str], what: str) -> list[dict[str, Any]]:
     """Compact list items: ``id`` plus ``fields`` (those the item has)."""
+    wanted = ("id", *(f for f in fields if f != "id"))
     out = []
     for item in items:
         if not isinstance(item, dict) or item.get("id") is None:
             raise ToolError(ErrorCode.BAD_RESPONSE, f"The B4B API sent a malformed {what} list item.")
-        row = {"id": item["id"]}
-        for field in fields:
-            if field in item and field != "id":
-                row[field] = item[field]
+        row = {field: item[field] for field in wanted if field in item}
         if "direction" in row:
             row["direction"] = direction_label(row["direction"])
         out.append(row)
