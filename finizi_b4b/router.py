@@ -19,50 +19,16 @@ import mcp.types as types
 
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.redact import Redactor
-from finizi_b4b.results import dumps, failure, success
+from finizi_b4b.results import failure, success
 from finizi_b4b.schemas import load_definitions, wire_definition
+from finizi_b4b.validation import Validator
 
 if TYPE_CHECKING:
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import ValidationError
-
     from finizi_b4b.runtime import Runtime
 
-__all__ = ["ToolRouter", "describe_error"]
+__all__ = ["ToolRouter"]
 
 log = logging.getLogger("finizi_b4b.router")
-
-
-def describe_error(error: ValidationError) -> str:
-    """One argument problem, worded without echoing the offending value (it may be a password)."""
-    where = error.json_path
-    keyword, expected = error.validator, error.validator_value
-    if keyword == "type":
-        what = f"must be of type {expected if isinstance(expected, str) else ' or '.join(expected)}"
-    elif keyword == "maxLength":
-        what = f"must be at most {expected} characters long"
-    elif keyword == "minLength":
-        what = "must not be empty" if expected == 1 else f"must be at least {expected} characters long"
-    elif keyword == "pattern":
-        what = f"does not have the expected form (pattern {expected})"
-    elif keyword == "enum":
-        what = "must be one of " + ", ".join(map(dumps, expected))
-    elif keyword == "const":
-        what = f"must be {dumps(expected)}"
-    elif keyword in ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"):
-        sign = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}[keyword]
-        what = f"must be {sign} {expected}"
-    elif keyword == "maxItems":
-        what = f"must have at most {expected} items"
-    elif keyword == "minItems":
-        what = f"must have at least {expected} items"
-    elif keyword == "uniqueItems":
-        what = "must not repeat items"
-    elif keyword in ("required", "additionalProperties"):
-        what = error.message  # names properties, never values
-    else:
-        what = f"is not valid ({keyword})"
-    return f"{where}: {what}"
 
 
 class ToolRouter:
@@ -74,7 +40,8 @@ class ToolRouter:
         self._result = types.ListToolsResult(
             tools=[types.Tool.model_validate(wire_definition(d)) for d in definitions.values()]
         )
-        self._validators: dict[str, Draft202012Validator] = {}
+        # Compiled up front: a schema with a keyword the validator does not implement stops the start.
+        self._validators = {name: Validator(d["inputSchema"]) for name, d in definitions.items()}
         self._defaults = {
             name: {
                 key: prop["default"]
@@ -95,17 +62,9 @@ class ToolRouter:
 
     def validate(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
         """The arguments with defaults filled in, or the invalid-arguments error listing every problem."""
-        validator = self._validators.get(name)
-        if validator is None:
-            from jsonschema import Draft202012Validator
-
-            validator = Draft202012Validator(self.definitions[name]["inputSchema"])
-            self._validators[name] = validator
-        errors = sorted(
-            validator.iter_errors(arguments), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
-        )
+        errors = self._validators[name].problems(arguments)
         if errors:
-            raise ToolError.invalid_arguments(*(describe_error(e) for e in errors))
+            raise ToolError.invalid_arguments(*map(str, errors))
         return {**self._defaults[name], **arguments}
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
