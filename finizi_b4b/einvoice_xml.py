@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
 import attrs
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 __all__ = [
     "VAT_RATES",
@@ -33,6 +35,7 @@ __all__ = [
     "ParsedLine",
     "Party",
     "build_einvoice_xml",
+    "check_well_formed",
     "parse_einvoice",
     "parse_xml_safely",
 ]
@@ -53,39 +56,45 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def parse_xml_safely(content: bytes) -> ET.Element:
-    """Parse XML with no DTD, no entity declarations and no external resources."""
-    builder = ET.TreeBuilder()
-    parser = expat.ParserCreate(namespace_separator="}")
+def _refuse_doctype(*_: Any) -> None:
+    raise InvoiceXMLError("document type declarations (DOCTYPE) are not allowed.")
 
-    def refuse_doctype(*_: Any) -> None:
-        raise InvoiceXMLError("document type declarations (DOCTYPE) are not allowed.")
 
-    def refuse_entity(*_: Any) -> None:
-        raise InvoiceXMLError("entity declarations are not allowed.")
+def _refuse_entity(*_: Any) -> None:
+    raise InvoiceXMLError("entity declarations are not allowed.")
 
-    def start(tag: str, attrib: dict[str, str]) -> None:
-        builder.start(_local(tag), attrib)
 
-    def end(tag: str) -> None:
-        builder.end(_local(tag))
-
-    parser.StartDoctypeDeclHandler = refuse_doctype
-    parser.EntityDeclHandler = refuse_entity
-    parser.UnparsedEntityDeclHandler = refuse_entity
-    parser.ExternalEntityRefHandler = lambda *_: refuse_entity()
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = builder.data
+def _run_expat(content: bytes, parser: expat.XMLParserType) -> None:
+    """Parse with DTDs, entity declarations and external references refused."""
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    parser.EntityDeclHandler = _refuse_entity
+    parser.UnparsedEntityDeclHandler = _refuse_entity
+    parser.ExternalEntityRefHandler = _refuse_entity
     try:
         parser.Parse(content, True)
     except expat.ExpatError as exc:
-        raise InvoiceXMLError(f"not well-formed XML ({expat.errors.messages[exc.code]} at line "
-                              f"{exc.lineno}, column {exc.offset + 1}).") from None
-    root = builder.close()
-    if root is None:  # pragma: no cover - expat rejects empty documents first
-        raise InvoiceXMLError("the document is empty.")
-    return root
+        raise InvoiceXMLError(
+            f"not well-formed XML ({expat.errors.messages[exc.code]} at line "
+            f"{exc.lineno}, column {exc.offset + 1})."
+        ) from None
+
+
+def check_well_formed(content: bytes) -> None:
+    """Raise :class:`InvoiceXMLError` unless ``content`` is safe, well-formed XML; builds nothing."""
+    _run_expat(content, expat.ParserCreate())
+
+
+def parse_xml_safely(content: bytes) -> ET.Element:
+    """Parse XML into elements (namespaces dropped from tags), refusing DTDs and entities."""
+    import xml.etree.ElementTree as ET
+
+    builder = ET.TreeBuilder()
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = lambda tag, attrib: builder.start(_local(tag), attrib)
+    parser.EndElementHandler = lambda tag: builder.end(_local(tag))
+    parser.CharacterDataHandler = builder.data
+    _run_expat(content, parser)
+    return builder.close()
 
 
 @attrs.frozen
@@ -169,7 +178,9 @@ def _party(reader: _Reader, node: ET.Element, tag: str, where: str, *, tax_id_re
     name = reader.text(element, "Ten", here)
     tax_id = reader.text(element, "MST", here, required=tax_id_required)
     if tax_id is not None and not TAX_ID.match(tax_id):
-        raise InvoiceXMLError(f"{here}/MST {tax_id[:20]!r} is not a tax id (10 digits, 10-3 or 12-14 digits).")
+        raise InvoiceXMLError(
+            f"{here}/MST {tax_id[:20]!r} is not a tax id (10 digits, 10-3 or 12-14 digits)."
+        )
     return Party(name=name, tax_id=tax_id, address=reader.text(element, "DChi", here, required=False))
 
 
@@ -189,7 +200,9 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
     where = "HDon/DLHDon/TTChung"
     series = reader.text(general, "KHHDon", where)
     if not SERIES.match(series):
-        raise InvoiceXMLError(f"{where}/KHHDon {series[:20]!r} is not a series (up to 12 letters and digits).")
+        raise InvoiceXMLError(
+            f"{where}/KHHDon {series[:20]!r} is not a series (up to 12 letters and digits)."
+        )
     number = reader.text(general, "SHDon", where)
     if not NUMBER.match(number):
         raise InvoiceXMLError(f"{where}/SHDon {number[:20]!r} is not an invoice number (digits only).")
@@ -213,9 +226,7 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
         unit_price = reader.number(node, "DGia", here)
         amount = reader.number(node, "ThTien", here)
         if not _close(amount, quantity * unit_price):
-            raise InvoiceXMLError(
-                f"{here}/ThTien is {amount} but SLuong x DGia is {quantity * unit_price}."
-            )
+            raise InvoiceXMLError(f"{here}/ThTien is {amount} but SLuong x DGia is {quantity * unit_price}.")
         lines.append(
             ParsedLine(
                 name=reader.text(node, "THHDVu", here),
@@ -273,6 +284,8 @@ def build_einvoice_xml(
     currency: str = "VND",
 ) -> bytes:
     """Write a complete, consistent e-invoice; ``lines`` hold name, unit, quantity, unit_price, vat_rate."""
+    import xml.etree.ElementTree as ET
+
     root = ET.Element("HDon")
     data = ET.SubElement(root, "DLHDon", Id="data")
     general = ET.SubElement(data, "TTChung")

@@ -71,10 +71,10 @@ def _read_file(raw_path: str) -> tuple[str, bytes]:
 
 
 def _check_xml(content: bytes) -> None:
-    from finizi_b4b.einvoice_xml import InvoiceXMLError, parse_xml_safely
+    from finizi_b4b.einvoice_xml import InvoiceXMLError, check_well_formed
 
     try:
-        parse_xml_safely(content)
+        check_well_formed(content)
     except InvoiceXMLError as exc:
         raise ToolError(
             ErrorCode.INVALID_XML, f"The XML is not usable: {exc} Nothing was uploaded."
