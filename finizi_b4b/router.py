@@ -74,6 +74,7 @@ class ToolRouter:
         redactor = Redactor(runtime.secrets())
         redactor.add(arguments.get("password") if isinstance(arguments.get("password"), str) else None)
         started = time.perf_counter()
+        outcome = "ok"
         try:
             if name not in self.definitions:
                 raise ToolError(
@@ -84,11 +85,12 @@ class ToolRouter:
             handler = runtime.handler(name)
             result = success(await handler(runtime.call(args, ctx)))
         except ToolError as error:
-            result = failure(error)
+            result, outcome = failure(error), error.code.value
         except anyio.get_cancelled_exc_class():
             raise
         except Exception:
             log.exception("tool %s failed unexpectedly", name)
+            outcome = ErrorCode.INTERNAL_ERROR.value
             result = failure(
                 ToolError(
                     ErrorCode.INTERNAL_ERROR,
@@ -97,7 +99,6 @@ class ToolRouter:
             )
         redactor.add(*runtime.secrets())
         if log.isEnabledFor(logging.INFO):  # the outcome only: never argument values or results
-            outcome = (result.structured_content or {}).get("code", "ok") if result.is_error else "ok"
             log.info("tool %s: %s in %.1f ms", name, outcome, (time.perf_counter() - started) * 1000)
         return _scrub(result, redactor)
 

@@ -2,7 +2,7 @@
 
 The tool input schemas keep to a small part of JSON Schema 2020-12 (types,
 properties, required, additionalProperties, enum, const, patterns, lengths,
-bounds, items, uniqueness). Validating exactly that part here keeps
+bounds, items, uniqueness, the ``date`` format). Validating exactly that part here keeps
 ``jsonschema`` (and the ~2 MiB it loads) out of the server process; the
 reference implementation still checks the schemas in ``check-schemas`` and the
 tests compare the two on every case file. A schema using any other assertion
@@ -14,23 +14,39 @@ never the offending value: it may be a password.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["ANNOTATIONS", "SUPPORTED", "ArgumentProblem", "SchemaNotSupported", "Validator", "unsupported"]
+__all__ = ["ANNOTATIONS", "FORMATS", "SUPPORTED", "ArgumentProblem", "SchemaNotSupported", "Validator", "unsupported"]
 
 # Keywords that only describe: they never make an instance invalid.
 ANNOTATIONS = frozenset(
     {"$schema", "$id", "$comment", "title", "description", "default", "examples", "deprecated",
-     "readOnly", "writeOnly", "format"}  # format is an annotation in 2020-12 unless asked to assert
+     "readOnly", "writeOnly"}
 )  # fmt: skip
 SUPPORTED = frozenset(
     {"type", "properties", "required", "additionalProperties", "enum", "const", "pattern", "minLength",
      "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "items", "minItems",
-     "maxItems", "uniqueItems"}
+     "maxItems", "uniqueItems", "format"}
 )  # fmt: skip
+# Formats asserted (as jsonschema's format checker does); any other format is refused when compiled.
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def _is_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+FORMATS: dict[str, Callable[[str], bool]] = {"date": _is_date}
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
@@ -75,7 +91,7 @@ def unsupported(schema: Any, where: str = "#") -> Iterator[str]:
     if not isinstance(schema, dict):
         return
     for key, value in schema.items():
-        if key not in SUPPORTED and key not in ANNOTATIONS:
+        if (key not in SUPPORTED and key not in ANNOTATIONS) or (key == "format" and value not in FORMATS):
             yield f"{where}/{key}"
         elif key == "properties" and isinstance(value, dict):
             for name, sub in value.items():
@@ -160,6 +176,8 @@ class Validator:
             fail("minLength", "must not be empty" if least == 1 else f"must be at least {least} characters")
         if "pattern" in schema and not self._pattern(schema["pattern"]).search(value):
             fail("pattern", f"does not have the expected form (pattern {schema['pattern']})")
+        if "format" in schema and not FORMATS[schema["format"]](value):
+            fail("format", "must be a real calendar date written YYYY-MM-DD")
 
     def _check_array(
         self, schema: dict[str, Any], value: list, path: tuple, out: list, fail: Callable[[str, str], None]

@@ -97,12 +97,21 @@ def world(sandbox) -> World:
 
 
 def body_of(result) -> dict:
-    """The structured result, after checking the text content says the same."""
+    """The JSON body of a tool result.
+
+    A success carries it twice, as text and as ``structuredContent``, and they must agree;
+    an error carries it as text only (its ``outputSchema`` describes successes).
+    """
     import json
 
+    text = json.loads(result.content[0].text)
+    if result.is_error:
+        assert result.structured_content is None
+        assert text["success"] is False
+        return text
     assert result.structured_content is not None
-    assert json.loads(result.content[0].text) == result.structured_content
-    return result.structured_content
+    assert text == result.structured_content
+    return text
 
 
 @pytest.fixture

@@ -128,6 +128,7 @@ async def test_one_process_every_tool_expiry_concurrency_logout_and_no_secret_an
     stderr = stderr_path.read_text()
     # the server did log calls and requests, so the search below means something
     assert "tool login: ok" in stderr and "POST /api/v1/auth/refresh -> 200" in stderr
+    assert "tool whoami: not_authenticated" in stderr
     secrets = [DEMO_ADMIN.password, *sandbox.issued_tokens]
     assert len(secrets) > 4
     for result in results:
