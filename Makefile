@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 DEV    := $(VENV)/.ready-dev
 
-.PHONY: demo test serve sandbox lint format check-schemas cassettes bench clean
+.PHONY: demo test serve sandbox lint format check-schemas metaschema snapshot cassettes bench clean
 
 $(READY): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "finizi-b4b needs Python 3.11 or newer (set PYTHON=...)")'
@@ -24,8 +24,9 @@ $(DEV): $(READY)
 demo: $(READY)
 	$(BIN)/finizi-b4b demo
 
-## test: the test suite
+## test: the schema checks, then the test suite
 test: $(READY)
+	$(BIN)/finizi-b4b check-schemas
 	$(BIN)/python -m pytest
 
 ## serve: the stdio server against the embedded sandbox (what a desktop client would run)
@@ -39,6 +40,19 @@ sandbox: $(READY)
 ## check-schemas: the schema-validation job CI runs
 check-schemas: $(READY)
 	$(BIN)/finizi-b4b check-schemas
+
+## metaschema: a second opinion for CI: check-jsonschema checks each input and output schema against 2020-12
+metaschema: $(DEV)
+	rm -rf build/schemas && mkdir -p build/schemas
+	$(BIN)/python -c 'import json, pathlib; \
+	[pathlib.Path("build/schemas", f"{p.stem}.{k}.json").write_text(json.dumps( \
+	    {"$$schema": "https://json-schema.org/draft/2020-12/schema", **json.loads(p.read_text())[k]})) \
+	 for p in sorted(pathlib.Path("schemas/tools").glob("*.json")) for k in ("inputSchema", "outputSchema")]'
+	$(BIN)/check-jsonschema --check-metaschema build/schemas/*.json
+
+## snapshot: rewrite tests/snapshots/tools-list.json after an intended change to the tool schemas
+snapshot: $(READY)
+	$(BIN)/finizi-b4b check-schemas --update-snapshot
 
 ## cassettes: re-record tests/cassettes from the demo scenarios (when a change to results is intended)
 cassettes: $(READY)

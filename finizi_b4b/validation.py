@@ -20,7 +20,15 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["ANNOTATIONS", "FORMATS", "SUPPORTED", "ArgumentProblem", "SchemaNotSupported", "Validator", "unsupported"]
+__all__ = [
+    "ANNOTATIONS",
+    "FORMATS",
+    "SUPPORTED",
+    "ArgumentProblem",
+    "SchemaNotSupported",
+    "Validator",
+    "unsupported",
+]
 
 # Keywords that only describe: they never make an instance invalid.
 ANNOTATIONS = frozenset(
@@ -55,8 +63,9 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    ),
 }
 
 

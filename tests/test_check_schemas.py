@@ -1,0 +1,418 @@
+"""The schema-validation job: the real schemas pass, and each kind of breakage is named.
+
+Every breaking test copies the schemas (and the case files, snapshot and
+cassettes) into a temporary checkout, breaks one thing, and asserts that the
+check names the file and the JSON pointer of the place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from finizi_b4b.checks import TOOLS_LIST_BUDGET, check_schemas
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "schema-cases"
+
+
+class Checkout:
+    """A copy of the parts of the project that the check reads."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        shutil.copytree(ROOT / "schemas", base / "schemas")
+        for part in ("schema-cases", "snapshots", "cassettes"):
+            shutil.copytree(ROOT / "tests" / part, base / "tests" / part)
+
+    def tool(self, name: str) -> Path:
+        return self.base / "schemas" / "tools" / f"{name}.json"
+
+    def edit(self, name: str, change) -> None:
+        path = self.tool(name)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    def problems(self, **options) -> list[str]:
+        report = check_schemas(self.base / "schemas", project=self.base, display_base=self.base, **options)
+        assert report.checked == len(list((self.base / "schemas" / "tools").glob("*.json")))
+        return [str(p) for p in report.problems]
+
+
+@pytest.fixture
+def checkout(tmp_path) -> Checkout:
+    return Checkout(tmp_path)
+
+
+def only(problems: list[str], expected: str) -> None:
+    """The breakage was found, and nothing else was."""
+    assert problems == [expected] or (expected in problems and len(problems) <= 2), problems
+
+
+# -- the real tree ----------------------------------------------------------------
+
+
+def test_the_real_schemas_pass():
+    report = check_schemas(ROOT / "schemas", project=ROOT, display_base=ROOT)
+    assert [str(p) for p in report.problems] == []
+    assert report.checked == 15
+    assert report.summary == "15 tool schemas checked, 0 problems"
+
+
+def test_the_command_on_the_real_tree():
+    done = subprocess.run(
+        [sys.executable, "-m", "finizi_b4b", "check-schemas"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout == "15 tool schemas checked, 0 problems\n"
+    assert f"bytes (budget {TOOLS_LIST_BUDGET:,})" in done.stderr
+
+
+def test_the_command_on_a_broken_copy_exits_1_and_names_the_place(checkout):
+    checkout.edit("list_vendors", lambda d: d["inputSchema"]["properties"]["page_size"].update(maximum="200"))
+    done = subprocess.run(
+        [sys.executable, "-m", "finizi_b4b", "check-schemas", "schemas"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=checkout.base,
+    )
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert (
+        "schemas/tools/list_vendors.json#/inputSchema/properties/page_size/maximum: not valid JSON Schema"
+        in (
+            lines[0][
+                : len(
+                    "schemas/tools/list_vendors.json#/inputSchema/properties/page_size/maximum: not valid JSON Schema"
+                )
+            ]
+        )
+    )
+    assert lines[-1].startswith("15 tool schemas checked, ") and lines[-1].endswith(" problems")
+
+
+def test_a_folder_without_tools_is_a_usage_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "finizi_b4b", "check-schemas", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "no tools/ folder" in done.stderr
+
+
+# -- one test per kind of problem ----------------------------------------------------
+
+
+def test_not_json(checkout):
+    checkout.tool("whoami").write_text('{"name": "whoami",', encoding="utf-8")
+    problems = checkout.problems()
+    assert (
+        "schemas/tools/whoami.json#: not JSON: Expecting property name enclosed in double quotes at line 1, column 19"
+        in problems
+    )
+
+
+def test_name_differs_from_the_file(checkout):
+    checkout.edit("whoami", lambda d: d.update(name="who_am_i"))
+    assert (
+        "schemas/tools/whoami.json#/name: is 'who_am_i' but the file is named whoami.json"
+        in checkout.problems()
+    )
+
+
+def test_not_a_valid_mcp_tool(checkout):
+    checkout.edit("logout", lambda d: d["annotations"].update(title=42))
+    problems = checkout.problems()
+    assert any(
+        p.startswith("schemas/tools/logout.json#/annotations/title: not a valid MCP tool") for p in problems
+    ), problems
+
+
+def test_unknown_top_level_key(checkout):
+    checkout.edit("logout", lambda d: d.update(inputschema={}))
+    assert (
+        "schemas/tools/logout.json#/inputschema: unknown key of a tool definition (did you mean 'inputSchema'?)"
+        in checkout.problems()
+    )
+
+
+def test_metaschema_violation(checkout):
+    checkout.edit("get_entity", lambda d: d["inputSchema"]["properties"]["entity_id"].update(type="strin"))
+    problems = checkout.problems()
+    assert any(
+        p.startswith(
+            "schemas/tools/get_entity.json#/inputSchema/properties/entity_id/type: not valid JSON Schema 2020-12"
+        )
+        for p in problems
+    ), problems
+
+
+def test_keyword_typo(checkout):
+    def typo(d):
+        prop = d["inputSchema"]["properties"]["page"]
+        prop["mininum"] = prop.pop("minimum")
+
+    checkout.edit("list_products", typo)
+    problems = checkout.problems()
+    assert (
+        "schemas/tools/list_products.json#/inputSchema/properties/page/mininum: unknown JSON Schema keyword "
+        "(a typo of 'minimum'?)"
+    ) in problems
+
+
+def test_output_root_must_be_an_object(checkout):
+    checkout.edit("whoami", lambda d: d.update(outputSchema={"type": "array"}))
+    assert (
+        'schemas/tools/whoami.json#/outputSchema/type: the root must be "type": "object" (required by MCP clients)'
+        in checkout.problems()
+    )
+
+
+def test_inputs_must_be_closed(checkout):
+    checkout.edit("get_invoice", lambda d: d["inputSchema"].pop("additionalProperties"))
+    only(
+        checkout.problems(),
+        "schemas/tools/get_invoice.json#/inputSchema/additionalProperties: inputs must set additionalProperties: false",
+    )
+
+
+def test_property_without_description(checkout):
+    checkout.edit("list_vendors", lambda d: d["inputSchema"]["properties"]["q"].pop("description"))
+    only(
+        checkout.problems(),
+        "schemas/tools/list_vendors.json#/inputSchema/properties/q/description: every input property needs a description",
+    )
+
+
+def test_required_names_an_undefined_property(checkout):
+    checkout.edit("get_vendor", lambda d: d["outputSchema"]["required"].append("vendor"))
+    only(
+        checkout.problems(),
+        "schemas/tools/get_vendor.json#/outputSchema/required/1: names 'vendor', which is not among the properties",
+    )
+
+
+def test_missing_title(checkout):
+    checkout.edit("whoami", lambda d: d.pop("title"))
+    assert (
+        "schemas/tools/whoami.json#/title: a title of 3 to 40 characters is required" in checkout.problems()
+    )
+
+
+def test_description_too_short(checkout):
+    checkout.edit("whoami", lambda d: d.update(description="Me."))
+    assert (
+        "schemas/tools/whoami.json#/description: must be 20 to 300 characters (is 3)" in checkout.problems()
+    )
+
+
+def test_missing_annotation_hint(checkout):
+    checkout.edit("update_entity", lambda d: d["annotations"].pop("destructiveHint"))
+    only(
+        checkout.problems(),
+        "schemas/tools/update_entity.json#/annotations/destructiveHint: must be set to true or false deliberately",
+    )
+
+
+def test_a_file_without_a_handler(checkout):
+    shutil.copy(checkout.tool("whoami"), checkout.tool("whoareyou"))
+    checkout.edit("whoareyou", lambda d: d.update(name="whoareyou"))
+    problems = checkout.problems()
+    assert (
+        "schemas/tools/whoareyou.json#: no handler is registered for tool 'whoareyou' (see finizi_b4b/tools)"
+        in problems
+    )
+
+
+def test_a_handler_without_a_file(checkout):
+    checkout.tool("get_vendor").unlink()
+    problems = checkout.problems()
+    assert (
+        "schemas/tools/get_vendor.json#: the server registers tool 'get_vendor' but there is no file for it"
+        in problems
+    )
+
+
+def test_invalid_example(checkout):
+    checkout.edit("list_invoices", lambda d: d["inputSchema"]["examples"][1].update(page_size=500))
+    assert (
+        "schemas/tools/list_invoices.json#/inputSchema/examples/1/page_size: the example is invalid: "
+        "500 is greater than the maximum of 200"
+    ) in checkout.problems()
+
+
+def test_a_valid_case_that_fails(checkout):
+    case = checkout.base / "tests/schema-cases/get_invoice/valid/by_id.json"
+    case.write_text(
+        json.dumps({"entity_id": "not-an-id", "invoice_id": "9b2d7f4e-1c3a-4b5d-8e6f-0a1b2c3d4e5f"})
+    )
+    problems = checkout.problems()
+    assert any(
+        p.startswith("tests/schema-cases/get_invoice/valid/by_id.json#/entity_id: a valid case fails")
+        for p in problems
+    )
+
+
+def test_an_invalid_case_that_passes(checkout):
+    case = checkout.base / "tests/schema-cases/list_vendors/invalid/page_size_too_large.json"
+    case.write_text(json.dumps({"entity_id": "3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d", "page_size": 20}))
+    assert (
+        "tests/schema-cases/list_vendors/invalid/page_size_too_large.json#: an invalid case passes "
+        "list_vendors's inputSchema"
+    ) in checkout.problems()
+
+
+def test_a_tool_without_invalid_cases(checkout):
+    shutil.rmtree(checkout.base / "tests/schema-cases/whoami/invalid")
+    assert (
+        "tests/schema-cases/whoami/invalid#: no invalid case for whoami: add at least one"
+        in checkout.problems()
+    )
+
+
+def test_snapshot_drift_and_update(checkout):
+    checkout.edit("get_entity", lambda d: d.update(title="Read entity"))
+    problems = checkout.problems()
+    assert any(
+        p.startswith(
+            "tests/snapshots/tools-list.json#/1/title: tools/list changed (tool get_entity: value changed)"
+        )
+        for p in problems
+    ), problems
+    assert "--update-snapshot" in problems[-1]
+    assert checkout.problems(update_snapshot=True) == []
+    assert checkout.problems() == []
+    assert (
+        json.loads((checkout.base / "tests/snapshots/tools-list.json").read_text())[1]["title"]
+        == "Read entity"
+    )
+
+
+def test_tools_list_over_its_budget(checkout):
+    checkout.edit("login", lambda d: d.update(description="Sign in. " * 33))
+    problems = checkout.problems()
+    assert any(
+        p.startswith("schemas/tools#: tools/list is ") and p.endswith("over its budget of 12,000")
+        for p in problems
+    ), problems
+
+
+def test_external_ref(checkout):
+    checkout.edit(
+        "whoami",
+        lambda d: d["outputSchema"]["properties"].update(user={"$ref": "https://example.com/user.json"}),
+    )
+    assert (
+        "schemas/tools/whoami.json#/outputSchema/properties/user/$ref: external $ref: clients cannot fetch it; "
+        "inline the schema"
+    ) in checkout.problems()
+
+
+def test_unsupported_format(checkout):
+    checkout.edit("list_vendors", lambda d: d["inputSchema"]["properties"]["q"].update(format="hostname"))
+    problems = checkout.problems()
+    assert any(
+        p.startswith("schemas/tools/list_vendors.json#/inputSchema/properties/q/format: format 'hostname'")
+        for p in problems
+    )
+
+
+def test_top_level_combinator(checkout):
+    checkout.edit(
+        "get_vendor",
+        lambda d: d["inputSchema"].update(oneOf=[{"required": ["vendor_id"]}, {"required": ["tax_id"]}]),
+    )
+    assert (
+        "schemas/tools/get_vendor.json#/inputSchema/oneOf: no combinators at the root: several clients reject them"
+        in checkout.problems()
+    )
+
+
+def test_a_keyword_the_server_validator_lacks(checkout):
+    checkout.edit("list_vendors", lambda d: d["inputSchema"]["properties"]["q"].update(multipleOf=2))
+    assert any(
+        p.startswith(
+            "schemas/tools/list_vendors.json#/inputSchema/properties/q/multipleOf: the server's argument validator"
+        )
+        for p in checkout.problems()
+    )
+
+
+def test_unbounded_string(checkout):
+    checkout.edit("list_vendors", lambda d: d["inputSchema"]["properties"]["q"].pop("maxLength"))
+    only(
+        checkout.problems(),
+        "schemas/tools/list_vendors.json#/inputSchema/properties/q/maxLength: strings need a bound: maxLength, "
+        "an enum, or an anchored bounded pattern",
+    )
+
+
+def test_an_id_without_a_pattern(checkout):
+    def loosen(d):
+        prop = d["inputSchema"]["properties"]["invoice_id"]
+        prop.pop("pattern")
+        prop["maxLength"] = 36
+
+    checkout.edit("get_invoice", loosen)
+    problems = checkout.problems()
+    assert (
+        "schemas/tools/get_invoice.json#/inputSchema/properties/invoice_id/pattern: ids need a pattern, "
+        "so that nothing like ../ reaches a URL path"
+    ) in problems
+
+
+def test_a_page_size_without_a_maximum(checkout):
+    checkout.edit("list_products", lambda d: d["inputSchema"]["properties"]["page_size"].pop("maximum"))
+    assert (
+        "schemas/tools/list_products.json#/inputSchema/properties/page_size/maximum: page sizes need a maximum"
+        in checkout.problems()
+    )
+
+
+def test_recorded_arguments_that_no_longer_validate(checkout):
+    checkout.edit("list_invoices", lambda d: d["inputSchema"]["properties"]["page_size"].update(maximum=40))
+    problems = checkout.problems(update_snapshot=True)
+    assert any(
+        p.startswith(
+            "tests/cassettes/full.jsonl:7#/arguments/page_size: recorded list_invoices arguments no longer validate"
+        )
+        for p in problems
+    ), problems
+
+
+# -- every case file, each its own test ------------------------------------------------
+
+CASE_FILES = sorted(CASES.glob("*/*/*.json"))
+
+
+@pytest.mark.parametrize(
+    "case", CASE_FILES, ids=[f"{c.parent.parent.name}-{c.parent.name}-{c.stem}" for c in CASE_FILES]
+)
+def test_case_file(case):
+    tool, kind = case.parent.parent.name, case.parent.name
+    schema = json.loads((ROOT / "schemas" / "tools" / f"{tool}.json").read_text(encoding="utf-8"))[
+        "inputSchema"
+    ]
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = list(validator.iter_errors(json.loads(case.read_text(encoding="utf-8"))))
+    assert kind in ("valid", "invalid")
+    assert (not errors) if kind == "valid" else errors, [e.message for e in errors]
+
+
+def test_every_tool_has_valid_and_invalid_cases():
+    for tool in (ROOT / "schemas" / "tools").glob("*.json"):
+        for kind in ("valid", "invalid"):
+            assert list((CASES / tool.stem / kind).glob("*.json")), (tool.stem, kind)
