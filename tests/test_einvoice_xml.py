@@ -1,0 +1,115 @@
+"""The national e-invoice XML: writing, reading, and refusing what is unsafe or inconsistent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from finizi_b4b.einvoice_xml import InvoiceXMLError, build_einvoice_xml, check_well_formed, parse_einvoice
+
+SELLER = {
+    "name": "Công ty TNHH Cà Phê Cao Nguyên",
+    "tax_id": "6001234567",
+    "address": "Buôn Ma Thuột, Đắk Lắk",
+}
+BUYER = {"name": "Công ty TNHH Thương mại Dịch vụ Sao Việt", "tax_id": "0316247298-001"}
+LINES = [
+    {
+        "name": "Cà phê Robusta rang xay 500g",
+        "unit": "gói",
+        "quantity": 40,
+        "unit_price": 95_000,
+        "vat_rate": 8,
+    },
+    {"name": "Phí vận chuyển", "unit": "chuyến", "quantity": 1, "unit_price": 250_000, "vat_rate": 10},
+]
+
+
+def sample() -> bytes:
+    return build_einvoice_xml(
+        series="C26TDM",
+        number="123",
+        issue_date=dt.date(2026, 3, 15),
+        seller=SELLER,
+        buyer=BUYER,
+        lines=LINES,
+    )
+
+
+def test_round_trip_keeps_every_part_and_the_vietnamese_text():
+    parsed = parse_einvoice(sample())
+    assert (parsed.series, parsed.number, parsed.issue_date, parsed.currency) == (
+        "C26TDM",
+        "123",
+        dt.date(2026, 3, 15),
+        "VND",
+    )
+    assert parsed.seller.name == SELLER["name"] and parsed.buyer.tax_id == "0316247298-001"
+    assert [line.name for line in parsed.lines] == [line["name"] for line in LINES]
+    assert [line.vat_rate for line in parsed.lines] == [8, 10]
+    assert parsed.total_before_tax == Decimal(3_800_000 + 250_000)
+    assert parsed.total_tax == Decimal(304_000 + 25_000)
+    assert parsed.total == parsed.total_before_tax + parsed.total_tax
+
+
+@pytest.mark.parametrize(
+    ("raw", "rate"), [(b"<TSuat>KCT</TSuat>", 0), (b"<TSuat>8%</TSuat>", 8), (b"<TSuat>5</TSuat>", 5)]
+)
+def test_vat_rates_as_written_on_invoices(raw, rate):
+    xml = sample().replace(b"<TSuat>10%</TSuat>", raw)
+    assert parse_einvoice(xml).lines[1].vat_rate == rate
+
+
+def test_a_rate_not_in_use_is_refused():
+    with pytest.raises(InvoiceXMLError, match=r"HHDVu\[2\]/TSuat '7%' is not a VAT rate in use"):
+        parse_einvoice(sample().replace(b"<TSuat>10%</TSuat>", b"<TSuat>7%</TSuat>"))
+
+
+def test_namespaced_documents_are_read():
+    xml = sample().replace(b"<HDon>", b'<HDon xmlns="http://example.gov.vn/hoadon">')
+    assert parse_einvoice(xml).number == "123"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda x: x.replace(b"<MST>6001234567</MST>", b""), "NBan/MST is missing"),
+        (
+            lambda x: x.replace(b"<NLap>2026-03-15</NLap>", b"<NLap>15/03/2026</NLap>"),
+            "NLap '15/03/2026' is not a date",
+        ),
+        (
+            lambda x: x.replace(b"<ThTien>3800000</ThTien>", b"<ThTien>3800</ThTien>"),
+            "ThTien is 3800 but SLuong x DGia",
+        ),
+        (
+            lambda x: x.replace(b"<HDon>", b"<Invoice>").replace(b"</HDon>", b"</Invoice>"),
+            "root element is <Invoice>",
+        ),
+    ],
+)
+def test_incomplete_or_inconsistent_invoices_name_the_element(change, message):
+    with pytest.raises(InvoiceXMLError, match=message):
+        parse_einvoice(change(sample()))
+
+
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        b'<!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>',
+        b'<!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>',
+        b'<!DOCTYPE a SYSTEM "http://example.com/a.dtd"><a/>',
+    ],
+)
+def test_document_type_declarations_are_refused(unsafe):
+    for check in (check_well_formed, parse_einvoice):
+        with pytest.raises(InvoiceXMLError, match="DOCTYPE"):
+            check(unsafe)
+
+
+def test_not_well_formed_says_where():
+    with pytest.raises(InvoiceXMLError, match=r"not well-formed XML \(mismatched tag at line 1, column 17\)"):
+        check_well_formed(b"<HDon><DLHDon></HDon>")
+    check_well_formed(sample())
