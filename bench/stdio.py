@@ -1,0 +1,120 @@
+"""A minimal JSON-RPC client over a child's stdio, as a desktop client speaks to a server.
+
+Kept raw on purpose: the benchmark measures the server, so the client adds as
+little as possible (one JSON line out, one in) and knows the child's pid for
+its memory figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import time
+from typing import Any
+
+PROTOCOL = "2025-11-25"
+
+
+class RpcError(Exception):
+    pass
+
+
+class StdioPeer:
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._reader = asyncio.create_task(self._read())
+        self.last_line_bytes = 0
+
+    @classmethod
+    async def spawn(cls, argv: list[str], env: dict[str, str]) -> StdioPeer:
+        proc = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            env=env,
+            limit=16 * 1024 * 1024,
+        )
+        return cls(proc)
+
+    async def _read(self) -> None:
+        assert self.proc.stdout is not None
+        while line := await self.proc.stdout.readline():
+            message = json.loads(line)
+            future = self._waiting.pop(message.get("id"), None)
+            if future is not None and not future.done():
+                self.last_line_bytes = len(line)
+                future.set_result(message)
+        for future in self._waiting.values():
+            if not future.done():
+                future.set_exception(RpcError("the server closed its output"))
+
+    async def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        number = next(self._ids)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[number] = future
+        payload = {"jsonrpc": "2.0", "id": number, "method": method, "params": params or {}}
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(payload, ensure_ascii=False).encode() + b"\n")
+        message = await asyncio.wait_for(future, 60)  # bounded: a stuck server fails the run
+        if "error" in message:
+            raise RpcError(f"{method}: {message['error']}")
+        return message["result"]
+
+    def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
+        assert self.proc.stdin is not None
+        line = json.dumps({"jsonrpc": "2.0", "method": method, "params": params or {}}).encode() + b"\n"
+        self.proc.stdin.write(line)
+
+    async def initialize(self) -> dict[str, Any]:
+        result = await self.request(
+            "initialize",
+            {
+                "protocolVersion": PROTOCOL,
+                "capabilities": {},
+                "clientInfo": {"name": "finizi-b4b-bench", "version": "1"},
+            },
+        )
+        self.notify("notifications/initialized")
+        return result
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        return await self.request("tools/call", {"name": tool, "arguments": arguments})
+
+    def peak_rss_kib(self) -> int:
+        """The child's peak resident set (VmHWM), in KiB; Linux only."""
+        with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        raise RuntimeError("VmHWM not found")
+
+    async def close(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
+            self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
+        self._reader.cancel()
+
+
+async def time_to_initialize(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawning the child to holding its ``initialize`` result."""
+    started = time.perf_counter()
+    peer = await StdioPeer.spawn(argv, env)
+    try:
+        await peer.initialize()
+        return time.perf_counter() - started
+    finally:
+        await peer.close()
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "PYTHONPATH")
+    return {**{k: os.environ[k] for k in keep if k in os.environ}, **(extra or {})}
