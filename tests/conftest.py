@@ -130,3 +130,26 @@ def connect(sandbox):
             yield client
 
     return open_client
+
+
+def invoice_xml(
+    series: str, buyer_tax_id: str, *, seller_tax_id: str = "0305556667", number: str | None = None
+) -> bytes:
+    """A complete national-format e-invoice bought by ``buyer_tax_id``, numbered uniquely unless told."""
+    import datetime as dt
+    import uuid
+
+    from finizi_b4b.einvoice_xml import build_einvoice_xml
+
+    return build_einvoice_xml(
+        series=series,
+        number=number or str(uuid.uuid4().int % 10**7),
+        issue_date=dt.date(2026, 5, 20),
+        seller={
+            "name": "Công ty TNHH Giấy Sài Gòn",
+            "tax_id": seller_tax_id,
+            "address": "Quận 7, TP. Hồ Chí Minh",
+        },
+        buyer={"name": "Sao Việt", "tax_id": buyer_tax_id},
+        lines=[{"name": "Giấy in A4", "unit": "ram", "quantity": 20, "unit_price": 78_000, "vat_rate": 10}],
+    )

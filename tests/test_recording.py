@@ -2,57 +2,41 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import anyio
 import pytest
 from mcp import Client
 
-from finizi_b4b.einvoice_xml import build_einvoice_xml
 from finizi_b4b.recording import CassetteError, Recorder, read_cassette, replay_file
 from finizi_b4b.runtime import default_transport
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN, Sandbox
 from finizi_b4b.server import build_server
 
-from .conftest import body_of, settings_for
+from .conftest import body_of, invoice_xml, settings_for
 
 pytestmark = pytest.mark.anyio
+
+
+def recording_server(box, recorder: Recorder):
+    """A server against ``box`` whose tool calls ``recorder`` writes down."""
+    return build_server(
+        settings_for(box),
+        transport_factory=recorder.wrap_factory(default_transport),
+        router=recorder.router(),
+    )
 
 
 async def record_session(box, world, path: Path, workdir: Path) -> None:
     """Log in, read, let the token expire, import a file, fail a few ways, log out."""
     xml = workdir / "C26REC.xml"
-    xml.write_bytes(
-        build_einvoice_xml(
-            series="C26REC",
-            number=str(uuid.uuid4().int % 10**7),
-            issue_date=dt.date(2026, 7, 1),
-            seller={"name": "Công ty TNHH Văn Phòng Phẩm Hồng Hà", "tax_id": "0100100100"},
-            buyer={"name": "Sao Việt", "tax_id": world.big_tax_id},
-            lines=[
-                {
-                    "name": "Sổ tay bìa da",
-                    "unit": "quyển",
-                    "quantity": 12,
-                    "unit_price": 65_000,
-                    "vat_rate": 10,
-                }
-            ],
-        )
-    )
+    xml.write_bytes(invoice_xml("C26REC", world.big_tax_id))
     with Recorder.open(path) as recorder:
-        server = build_server(
-            settings_for(box),
-            transport_factory=recorder.wrap_factory(default_transport),
-            router=recorder.router(),
-        )
-        async with Client(server, mode="legacy") as client:
+        async with Client(recording_server(box, recorder), mode="legacy") as client:
             for tool, arguments in (
                 ("whoami", {}),
                 ("login", {"phone": DEMO_ACCOUNTANT.phone, "password": DEMO_ACCOUNTANT.password}),
@@ -203,12 +187,7 @@ async def test_replay_against_a_live_sandbox_reports_differences(tmp_path, world
     path = tmp_path / "reads.jsonl"
     async with Sandbox(seed=0) as recorded_on:
         with Recorder.open(path) as recorder:
-            server = build_server(
-                settings_for(recorded_on),
-                transport_factory=recorder.wrap_factory(default_transport),
-                router=recorder.router(),
-            )
-            async with Client(server, mode="legacy") as client:
+            async with Client(recording_server(recorded_on, recorder), mode="legacy") as client:
                 await client.call_tool("login", {})
                 await client.call_tool("list_entities", {})
                 await client.call_tool("get_entity", {"entity_id": world.big})

@@ -7,7 +7,6 @@ server's whole stderr (at DEBUG) are searched for tokens and the password.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
@@ -19,11 +18,10 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from finizi_b4b.einvoice_xml import build_einvoice_xml
 from finizi_b4b.errors import NOT_LOGGED_IN
 from finizi_b4b.sandbox import DEMO_ADMIN
 
-from .conftest import body_of
+from .conftest import body_of, invoice_xml
 
 pytestmark = pytest.mark.anyio
 
@@ -52,24 +50,7 @@ async def test_one_process_every_tool_expiry_concurrency_logout_and_no_secret_an
     sandbox, world, tmp_path, era
 ):
     xml_path = tmp_path / "C26TST.xml"
-    xml_path.write_bytes(
-        build_einvoice_xml(
-            series="C26TST",
-            number=str(uuid.uuid4().int % 10**8),
-            issue_date=dt.date(2026, 6, 1),
-            seller={"name": "Công ty TNHH Mực In Phương Nam", "tax_id": "0305556667"},
-            buyer={"name": "Sao Việt", "tax_id": world.big_tax_id},
-            lines=[
-                {
-                    "name": "Mực in HP 26A",
-                    "unit": "hộp",
-                    "quantity": 2,
-                    "unit_price": 1_850_000,
-                    "vat_rate": 10,
-                }
-            ],
-        )
-    )
+    xml_path.write_bytes(invoice_xml("C26TST", world.big_tax_id))
     stderr_path = tmp_path / "server.stderr"
     results = []
 
