@@ -389,9 +389,7 @@ class _Checker:
         try:
             served = self.served()
         except Exception as exc:  # reported; the other checks go on
-            self.problem(
-                self.root / "tools", "", f"the server cannot build tools/list from these files: {exc}"
-            )
+            self.problem(self.root / "tools", "", f"the server would refuse to start with these files: {exc}")
             return
         size = len(json.dumps({"tools": served}, ensure_ascii=False, separators=(",", ":")).encode())
         if size > TOOLS_LIST_BUDGET:
