@@ -10,10 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from finizi_b4b.sandbox.app import create_app
-    from finizi_b4b.sandbox.data import DEMO_ACCOUNTANT, DEMO_ADMIN, DemoUser
+    from finizi_b4b.sandbox.data import DEMO_ACCOUNTANT, DEMO_ADMIN, DemoUser, build_state
+    from finizi_b4b.sandbox.faults import Fault
     from finizi_b4b.sandbox.server import Sandbox
+    from finizi_b4b.sandbox.traffic import SeenRequest
 
-__all__ = ["DEMO_ACCOUNTANT", "DEMO_ADMIN", "DemoUser", "Sandbox", "create_app"]
+__all__ = [
+    "DEMO_ACCOUNTANT",
+    "DEMO_ADMIN",
+    "DemoUser",
+    "Fault",
+    "Sandbox",
+    "SeenRequest",
+    "build_state",
+    "create_app",
+]
 
 _HOMES = {
     "Sandbox": "finizi_b4b.sandbox.server",
@@ -21,6 +32,9 @@ _HOMES = {
     "DEMO_ADMIN": "finizi_b4b.sandbox.data",
     "DEMO_ACCOUNTANT": "finizi_b4b.sandbox.data",
     "DemoUser": "finizi_b4b.sandbox.data",
+    "build_state": "finizi_b4b.sandbox.data",
+    "Fault": "finizi_b4b.sandbox.faults",
+    "SeenRequest": "finizi_b4b.sandbox.traffic",
 }
 
 

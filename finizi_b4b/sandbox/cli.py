@@ -36,6 +36,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="enable the /_sandbox control endpoints (fault injection, stats, token expiry); loopback only",
     )
+    parser.add_argument(
+        "--int-ids",
+        action="store_true",
+        help="serve vendors, products and invoices with integer ids, as older backend records have",
+    )
+    parser.add_argument(
+        "--alt-shapes",
+        action="store_true",
+        help="serve the documented alternative answer shapes (older vendor search, error bodies, ...)",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -49,7 +59,13 @@ async def _serve(args: argparse.Namespace) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with Sandbox(
-        args.host, args.port, token_ttl=args.token_ttl, seed=args.seed, control=args.control
+        args.host,
+        args.port,
+        token_ttl=args.token_ttl,
+        seed=args.seed,
+        control=args.control,
+        int_ids=args.int_ids,
+        alt_shapes=args.alt_shapes,
     ) as box:
         print(f"Sandbox listening on {box.url}", flush=True)
         local = "0" + DEMO_ADMIN.phone[3:]
@@ -57,7 +73,10 @@ async def _serve(args: argparse.Namespace) -> None:
         print(f"  accountant:    phone {DEMO_ACCOUNTANT.phone}, password {DEMO_ACCOUNTANT.password}")
         print(f"  API base: {box.url}/api/v1  (FINIZI_API_URL={box.url})", flush=True)
         if args.control:
-            print(f"  control endpoints: {box.url}/_sandbox/{{faults,stats,expire-tokens}}", flush=True)
+            print(
+                f"  control endpoints: {box.url}/_sandbox/{{faults,stats,expire-tokens,audit,seen}}",
+                flush=True,
+            )
         await stop.wait()
 
 

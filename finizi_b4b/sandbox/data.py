@@ -1,8 +1,9 @@
-"""The sandbox's in-memory world: users, entities, invoices, vendors, products.
+"""The sandbox's demo world: users, entities, invoices, vendors, products, drawn from one seed.
 
 Everything is generated from one seed with :class:`random.Random`, so a given
-seed always gives the same ids, names and amounts. Records are plain dicts in
-the API's own shape; the application serves copies of them.
+seed always gives the same names and amounts, and the same ids. With
+``int_ids`` the same world is served with integer ids for vendors, products
+and invoices. Records are plain dicts in the API's own shape.
 """
 
 from __future__ import annotations
@@ -13,39 +14,41 @@ import uuid
 from collections import Counter
 from typing import Any
 
-import attrs
+from finizi_b4b.sandbox.seeds import (
+    ACCOUNTANT_ENTITY,
+    CITIES,
+    CUSTOMERS,
+    DEMO_ACCOUNTANT,
+    DEMO_ADMIN,
+    ENTITY_SEEDS,
+    EPOCH,
+    PRODUCT_BASES,
+    PRODUCT_VARIANTS,
+    SERIES,
+    STATUS_WEIGHTS,
+    STATUSES,
+    STREETS,
+    VAT_RATE_IDS,
+    VAT_RATES,
+    VAT_WEIGHTS,
+    VENDOR_CORES,
+    VENDOR_FORMS,
+    VENDOR_TRADES,
+    DemoUser,
+    normalize_phone,
+)
+from finizi_b4b.sandbox.state import State
 
-__all__ = ["DEMO_ACCOUNTANT", "DEMO_ADMIN", "DemoUser", "State", "build_state", "normalize_phone"]
-
-EPOCH = dt.datetime(2025, 1, 2, 8, 0, tzinfo=dt.UTC)
-STATUSES = ("draft", "issued", "validated", "paid", "cancelled")
-STATUS_WEIGHTS = (1, 3, 3, 6, 1)
-VAT_RATES = (0, 5, 8, 10)
-VAT_WEIGHTS = (1, 2, 3, 6)
-
-
-@attrs.frozen
-class DemoUser:
-    phone: str
-    password: str = attrs.field(repr=False)
-    email: str
-    full_name: str
-
-
-DEMO_ADMIN = DemoUser("+84909495665", "Admin123@", "admin@finizi.ai", "Quản trị viên Finizi")
-DEMO_ACCOUNTANT = DemoUser("+84901234567", "Demo123@", "ketoan@saomai.vn", "Nguyễn Thị Lan")
-
-
-def normalize_phone(phone: str) -> str:
-    """``0909495665``, ``84909495665`` and ``+84 909 495 665`` are all ``+84909495665``."""
-    digits = "".join(ch for ch in phone if ch.isdigit() or ch == "+").lstrip("+")
-    if phone.strip().startswith("+"):
-        return "+" + digits
-    if digits.startswith("84") and len(digits) == 11:
-        return "+" + digits
-    if digits.startswith("0"):
-        return "+84" + digits[1:]
-    return digits
+__all__ = [
+    "DEMO_ACCOUNTANT",
+    "DEMO_ADMIN",
+    "STATUSES",
+    "DemoUser",
+    "State",
+    "build_state",
+    "make_invoice",
+    "normalize_phone",
+]
 
 
 def _uuid(rng: random.Random) -> str:
@@ -55,158 +58,6 @@ def _uuid(rng: random.Random) -> str:
 def _stamp(rng: random.Random, start: dt.datetime = EPOCH, days: int = 600) -> str:
     moment = start + dt.timedelta(seconds=rng.randrange(days * 86400))
     return moment.isoformat().replace("+00:00", "Z")
-
-
-# -- the companies -------------------------------------------------------------
-
-ENTITY_SEEDS = (
-    # name, tax id, address, phone, email, invoices
-    (
-        "Công ty TNHH Thương mại Dịch vụ Sao Việt",
-        "0316247298",
-        "123 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh",
-        "02838221234",
-        "ketoan@saoviet.vn",
-        640,
-    ),
-    (
-        "Công ty Cổ phần Công nghệ Sao Mai",
-        "0109876543",
-        "45 Trần Duy Hưng, Phường Trung Hòa, Quận Cầu Giấy, Hà Nội",
-        "02437651234",
-        "info@saomai.vn",
-        240,
-    ),
-    (
-        "Công ty TNHH Bao bì Đà Nẵng Xanh",
-        "0401234567",
-        "78 Nguyễn Văn Linh, Phường Nam Dương, Quận Hải Châu, Đà Nẵng",
-        "02363821234",
-        "lienhe@dananggreen.vn",
-        200,
-    ),
-)
-ACCOUNTANT_ENTITY = 1  # the accountant works for Sao Mai only
-
-VENDOR_FORMS = ("Công ty TNHH", "Công ty Cổ phần", "Công ty TNHH MTV", "Doanh nghiệp tư nhân", "Hợp tác xã")
-VENDOR_CORES = (
-    "Thiên Long",
-    "Hoàng Phát",
-    "Minh Anh",
-    "Phú Thịnh",
-    "An Khang",
-    "Đại Việt",
-    "Hưng Thịnh",
-    "Nam Sơn",
-    "Bình Minh",
-    "Trường Giang",
-    "Kim Ngân",
-    "Hồng Hà",
-    "Thành Công",
-    "Phương Đông",
-    "Tân Tiến",
-    "Việt Úc",
-    "Hải Âu",
-    "Sông Hàn",
-    "Tràng An",
-    "Lạc Hồng",
-    "Gia Phát",
-    "Toàn Cầu",
-    "Quang Minh",
-    "Thái Bình",
-)
-VENDOR_TRADES = (
-    "Thương mại",
-    "Vận tải",
-    "Văn phòng phẩm",
-    "Thực phẩm",
-    "Xây dựng",
-    "Công nghệ",
-    "In ấn",
-    "Điện máy",
-    "Bao bì",
-    "Dịch vụ",
-    "Nông sản",
-    "Logistics",
-)
-STREETS = (
-    "Lê Lợi",
-    "Hai Bà Trưng",
-    "Trần Hưng Đạo",
-    "Nguyễn Trãi",
-    "Lý Thường Kiệt",
-    "Điện Biên Phủ",
-    "Cách Mạng Tháng Tám",
-    "Pasteur",
-    "Võ Văn Tần",
-    "Phan Đình Phùng",
-    "Hoàng Diệu",
-    "Bạch Đằng",
-)
-CITIES = (
-    "Quận 1, TP. Hồ Chí Minh",
-    "Quận 3, TP. Hồ Chí Minh",
-    "Quận Bình Thạnh, TP. Hồ Chí Minh",
-    "Quận Ba Đình, Hà Nội",
-    "Quận Đống Đa, Hà Nội",
-    "Quận Hải Châu, Đà Nẵng",
-    "TP. Biên Hòa, Đồng Nai",
-    "TP. Thủ Dầu Một, Bình Dương",
-    "Quận Ninh Kiều, Cần Thơ",
-    "TP. Hải Phòng",
-)
-# name, unit, price (VND), vat rate, category
-PRODUCT_BASES = (
-    ("Giấy in A4 Double A 80gsm", "ram", 78_000, 10, "Văn phòng phẩm"),
-    ("Bút bi Thiên Long TL-027", "hộp", 55_000, 10, "Văn phòng phẩm"),
-    ("Mực in HP 26A", "hộp", 1_850_000, 10, "Văn phòng phẩm"),
-    ("Bìa hồ sơ nhựa", "cái", 12_000, 10, "Văn phòng phẩm"),
-    ("Sổ tay bìa da", "quyển", 65_000, 10, "Văn phòng phẩm"),
-    ("Cà phê Robusta rang xay", "gói", 95_000, 8, "Thực phẩm"),
-    ("Trà xanh Thái Nguyên", "hộp", 120_000, 8, "Thực phẩm"),
-    ("Nước suối Lavie 500ml", "thùng", 96_000, 8, "Thực phẩm"),
-    ("Gạo ST25", "bao", 420_000, 5, "Nông sản"),
-    ("Đường tinh luyện Biên Hòa", "kg", 28_000, 5, "Nông sản"),
-    ("Sữa tươi Vinamilk 1L", "thùng", 360_000, 5, "Thực phẩm"),
-    ("Thùng carton 5 lớp", "cái", 18_500, 10, "Bao bì"),
-    ("Băng keo trong 5cm", "cuộn", 14_000, 10, "Bao bì"),
-    ("Màng PE quấn pallet", "cuộn", 165_000, 10, "Bao bì"),
-    ("Túi giấy kraft", "cái", 3_200, 10, "Bao bì"),
-    ("Dịch vụ vận chuyển nội thành", "chuyến", 450_000, 8, "Dịch vụ"),
-    ("Dịch vụ vệ sinh văn phòng", "tháng", 6_500_000, 8, "Dịch vụ"),
-    ("Phí bảo trì máy lạnh", "lần", 350_000, 8, "Dịch vụ"),
-    ("Dịch vụ tư vấn thuế", "giờ", 1_200_000, 10, "Dịch vụ"),
-    ("Phần mềm kế toán bản quyền", "năm", 8_900_000, 0, "Công nghệ"),
-    ("Chuột không dây Logitech M331", "cái", 385_000, 10, "Công nghệ"),
-    ("Bàn phím cơ", "cái", 1_150_000, 10, "Công nghệ"),
-    ("Màn hình Dell 24 inch", "cái", 3_990_000, 10, "Công nghệ"),
-    ("Cáp mạng Cat6", "thùng", 2_450_000, 10, "Công nghệ"),
-    ("Ổ cứng SSD 512GB", "cái", 1_390_000, 10, "Công nghệ"),
-    ("Xi măng Hà Tiên PCB40", "bao", 92_000, 10, "Xây dựng"),
-    ("Thép cuộn D6", "kg", 17_800, 10, "Xây dựng"),
-    ("Sơn nước nội thất Dulux", "thùng", 1_650_000, 10, "Xây dựng"),
-    ("Gạch men 60x60", "m2", 215_000, 10, "Xây dựng"),
-    ("Dầu diesel 0,05S", "lít", 20_100, 10, "Nhiên liệu"),
-    ("Xăng RON 95-III", "lít", 22_500, 10, "Nhiên liệu"),
-    ("Sách giáo khoa tiếng Việt", "cuốn", 32_000, 0, "Sách"),
-    ("Thuốc hạ sốt Paracetamol 500mg", "hộp", 45_000, 5, "Dược phẩm"),
-    ("Khẩu trang y tế 4 lớp", "hộp", 38_000, 5, "Dược phẩm"),
-    ("Nước rửa tay khô", "chai", 59_000, 10, "Hóa phẩm"),
-    ("Nước lau sàn Sunlight", "can", 112_000, 10, "Hóa phẩm"),
-    ("Ghế xoay văn phòng", "cái", 1_450_000, 10, "Nội thất"),
-    ("Bàn làm việc gỗ MDF", "cái", 2_300_000, 10, "Nội thất"),
-    ("Tủ hồ sơ sắt", "cái", 3_100_000, 10, "Nội thất"),
-    ("Phân bón NPK 16-16-8", "bao", 680_000, 5, "Nông sản"),
-)
-PRODUCT_VARIANTS = (
-    ("", 1.0),
-    (" loại 1", 1.15),
-    (" loại 2", 0.9),
-    (" (gói lớn)", 1.8),
-    (" nhập khẩu", 1.35),
-    (" cao cấp", 1.6),
-)
-SERIES = ("C25TAA", "C25TBB", "C26TAA", "C26TSV", "K25TMN", "C25MHD")
 
 
 def _tax_id(rng: random.Random, used: set[str]) -> str:
@@ -224,33 +75,6 @@ def _address(rng: random.Random) -> str:
 def _money(value: float) -> int:
     return round(value)
 
-
-@attrs.define
-class State:
-    """All sandbox data, plus the sessions; a restart resets it."""
-
-    users: dict[str, dict[str, Any]] = attrs.Factory(dict)
-    passwords: dict[str, str] = attrs.Factory(dict)  # user id -> password
-    phones: dict[str, str] = attrs.Factory(dict)  # normalized phone -> user id
-    memberships: dict[tuple[str, str], str] = attrs.Factory(dict)  # (user id, entity id) -> role
-    entities: dict[str, dict[str, Any]] = attrs.Factory(dict)
-    invoices: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)  # entity id -> newest first
-    invoice_index: dict[str, dict[str, Any]] = attrs.Factory(dict)
-    vendors: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)
-    vendor_index: dict[str, dict[str, Any]] = attrs.Factory(dict)
-    products: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)
-    access_tokens: dict[str, tuple[str, float]] = attrs.Factory(dict)  # token -> (user id, expires at)
-    refresh_tokens: dict[str, str] = attrs.Factory(dict)  # token -> user id
-    refresh_of: dict[str, str] = attrs.Factory(dict)  # access token -> the refresh token issued with it
-    issued_tokens: list[str] = attrs.Factory(list)
-    counts: Counter[str] = attrs.Factory(Counter)
-
-    def role(self, user_id: str, entity_id: str) -> str | None:
-        return self.memberships.get((user_id, entity_id))
-
-    def entities_of(self, user_id: str) -> list[tuple[dict[str, Any], str]]:
-        """The entities a user belongs to, with the role, in creation order."""
-        return [(self.entities[eid], role) for (uid, eid), role in self.memberships.items() if uid == user_id]
 
 
 def _vendors(rng: random.Random, entity_id: str, used: set[str]) -> list[dict[str, Any]]:
@@ -300,10 +124,12 @@ def _products(rng: random.Random, entity_id: str, prefix: str) -> list[dict[str,
                 "id": _uuid(rng),
                 "entity_id": entity_id,
                 "name": name + suffix,
-                "sku": f"{prefix}-{number:04d}",
-                "unit": unit,
-                "unit_price": _money(price * factor / 100) * 100,
-                "vat_rate": rate,
+                "code": f"{prefix}-{number:04d}",
+                "unit_of_measurement": unit,
+                "default_sell_price": _money(price * factor / 100) * 100,
+                "inventory_type": "service" if category == "Dịch vụ" else "goods",
+                "default_vat_rate_id": VAT_RATE_IDS[rate],
+                "vat_rate": rate / 100,
                 "category": category,
                 "description": f"{category}: {name.lower()}{suffix}",
                 "is_active": True,
@@ -374,17 +200,6 @@ def make_invoice(
     }
 
 
-CUSTOMERS = (
-    "Công ty TNHH Nhà hàng Phố Cổ",
-    "Trường Tiểu học Lê Quý Đôn",
-    "Công ty CP Dược phẩm Hậu Giang",
-    "Khách sạn Biển Xanh",
-    "Công ty TNHH Siêu thị Tiện Lợi",
-    "Bệnh viện Đa khoa Tâm Đức",
-    "Công ty CP Xây dựng Hòa Bình Mới",
-    "Chuỗi cà phê Hạt Nâu",
-)
-
 
 def _invoices(
     rng: random.Random,
@@ -411,13 +226,14 @@ def _invoices(
             counterpart, vendor_id = rng.choice(customers), None
         lines = []
         for product in rng.sample(products, rng.randrange(1, 6)):
-            rate = product["vat_rate"] if rng.random() < 0.8 else rng.choices(VAT_RATES, VAT_WEIGHTS)[0]
+            usual = round(product["vat_rate"] * 100)
+            rate = usual if rng.random() < 0.8 else rng.choices(VAT_RATES, VAT_WEIGHTS)[0]
             lines.append(
                 {
                     "description": product["name"],
-                    "unit": product["unit"],
+                    "unit": product["unit_of_measurement"],
                     "quantity": rng.choice((1, 1, 2, 3, 5, 10, 12, 20, 50, 100)),
-                    "unit_price": product["unit_price"],
+                    "unit_price": product["default_sell_price"],
                     "vat_rate": rate,
                 }
             )
@@ -443,8 +259,8 @@ def _invoices(
     return invoices
 
 
-def build_state(seed: int = 0) -> State:
-    """The whole demo world for ``seed``."""
+def build_state(seed: int = 0, *, int_ids: bool = False) -> State:
+    """The whole demo world for ``seed``; ``int_ids`` numbers vendors, products and invoices."""
     rng = random.Random(seed)
     state = State()
     admin_id, accountant_id = _uuid(rng), _uuid(rng)
@@ -484,6 +300,8 @@ def build_state(seed: int = 0) -> State:
         state.vendors[entity_id] = vendors
         state.products[entity_id] = products
         state.invoices[entity_id] = invoices
-        state.vendor_index.update((v["id"], v) for v in vendors)
-        state.invoice_index.update((inv["id"], inv) for inv in invoices)
+    if int_ids:
+        state.number_ids()
+    else:
+        state.reindex()
     return state

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from finizi_b4b.sandbox.app import SETTINGS, Fault, create_app, expire_access_tokens
 from finizi_b4b.sandbox.data import State, build_state
+from finizi_b4b.sandbox.traffic import SeenRequest
 
 __all__ = ["Sandbox"]
 
@@ -23,7 +24,24 @@ class Sandbox:
     ``async with Sandbox() as box:`` serves in the running loop; ``with
     Sandbox.in_thread() as box:`` serves from a background thread, for
     synchronous callers and tests that run their own loops. ``state`` is the
-    live data; ``counts`` counts requests by route name (``"auth.refresh"``).
+    live data; ``counts`` counts requests by route name (``"auth.refresh"``);
+    ``seen`` lists the API requests received with the headers that matter, and
+    ``audit`` the audit rows of the mutations made for an agent's tool call.
+
+    ``int_ids`` serves vendors, products and invoices with positive integer ids
+    (the same world otherwise); ``alt_shapes`` serves the documented
+    alternative answer shapes: entities as ``{"items": [...]}``, the vendor
+    search in the older ``{"vendor": ...}`` form, semantic-search results
+    without ``data.id`` (the product id is the result's ``entity_id``), and
+    import jobs as objects. Each is served deterministically, so that a test
+    can reach every form:
+
+    - plain-string errors: ``{"error": ...}`` on vendor, product and
+      semantic-search paths, ``{"message": ...}`` everywhere else (a 422 list
+      keeps ``detail``; a fault with an explicit body is served as given);
+    - the vendor search by an unknown tax id: ``{"success": true, "data":
+      {"vendor": null}}`` when the tax id's last digit is even, ``{"success":
+      true, "data": null}`` when odd (without ``alt_shapes``: 404).
     """
 
     def __init__(
@@ -34,11 +52,14 @@ class Sandbox:
         token_ttl: float = 900.0,
         seed: int = 0,
         control: bool = False,
+        int_ids: bool = False,
+        alt_shapes: bool = False,
     ) -> None:
         self.host, self.port = host, port
         self.token_ttl, self.seed, self.control = token_ttl, seed, control
-        self.state: State = build_state(seed)
-        self.app = create_app(self.state, token_ttl=token_ttl, control=control)
+        self.int_ids, self.alt_shapes = int_ids, alt_shapes
+        self.state: State = build_state(seed, int_ids=int_ids)
+        self.app = create_app(self.state, token_ttl=token_ttl, control=control, alt_shapes=alt_shapes)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -57,6 +78,22 @@ class Sandbox:
         """Every access and refresh token handed out so far (for tests that look for leaks)."""
         return list(self.state.issued_tokens)
 
+    @property
+    def seen(self) -> list[SeenRequest]:
+        """The API requests received so far (the last 10,000), oldest first; never with a token."""
+        return list(self.app[SETTINGS].seen)
+
+    def clear_seen(self) -> None:
+        self.app[SETTINGS].seen.clear()
+
+    @property
+    def audit(self) -> list[dict[str, Any]]:
+        """One row per successful mutation made with ``X-Agent-*`` headers, oldest first."""
+        return [dict(row) for row in self.app[SETTINGS].audit]
+
+    def clear_audit(self) -> None:
+        self.app[SETTINGS].audit.clear()
+
     def expire_access_tokens(self) -> None:
         expire_access_tokens(self.state)
 
@@ -71,9 +108,13 @@ class Sandbox:
         delay: float = 0.0,
         path: str | None = None,
         method: str | None = None,
+        kind: str = "status",
     ) -> Fault:
-        """Make the next ``count`` requests (matching ``path`` prefix and ``method``) fail or wait."""
-        fault = Fault(status, count, body, content_type, dict(headers or {}), delay, path, method)
+        """Make the next ``count`` requests (matching ``path`` prefix and ``method``) fail or wait.
+
+        ``kind="lose_answer"`` lets each request act, then drops the connection unanswered.
+        """
+        fault = Fault(status, count, body, content_type, dict(headers or {}), delay, path, method, kind)
         self.app[SETTINGS].faults.append(fault)
         return fault
 

@@ -55,5 +55,37 @@ def test_help():
         [sys.executable, "-m", "finizi_b4b", "sandbox", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0
-    for option in ("--host", "--port", "--token-ttl", "--seed", "--control"):
+    for option in ("--host", "--port", "--token-ttl", "--seed", "--control", "--int-ids", "--alt-shapes"):
         assert option in done.stdout
+
+
+def test_the_switches_for_integer_ids_and_alternative_shapes():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "finizi_b4b", "sandbox", "--port", "0", "--int-ids", "--alt-shapes"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = first_line(proc).removeprefix("Sandbox listening on ")
+        login = urllib.request.Request(
+            url + "/api/v1/auth/login",
+            data=json.dumps({"phone": "0909495665", "password": "Admin123@"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(login, timeout=10) as resp:
+            token = json.load(resp)["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        mine = urllib.request.Request(url + "/api/v1/users/me/entities", headers=bearer)
+        with urllib.request.urlopen(mine, timeout=10) as resp:
+            entity_id = json.load(resp)["items"][0]["id"]  # the alternative shape
+        listed = f"{url}/api/v1/entities/{entity_id}/invoices?page_size=2"
+        page = urllib.request.Request(listed, headers=bearer)
+        with urllib.request.urlopen(page, timeout=10) as resp:
+            assert all(type(item["id"]) is int for item in json.load(resp)["items"])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

@@ -15,45 +15,12 @@ import pytest
 from finizi_b4b.einvoice_xml import build_einvoice_xml
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN, Sandbox
 from finizi_b4b.sandbox.data import build_state
+from tests.sandbox.client import Api
 
 pytestmark = pytest.mark.anyio
 
 API = "/api/v1"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-
-
-class Api:
-    """A tiny client: JSON in and out, remembers the bearer token."""
-
-    def __init__(self, box: Sandbox, http: aiohttp.ClientSession) -> None:
-        self.box, self.http, self.token = box, http, None
-
-    async def call(self, method: str, path: str, *, token: str | None = None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        bearer = token or self.token
-        if bearer:
-            headers["Authorization"] = f"Bearer {bearer}"
-        async with self.http.request(method, self.box.url + path, headers=headers, **kwargs) as resp:
-            text = await resp.text()
-            body = None
-            if resp.content_type == "application/json" and text:
-                import json
-
-                body = json.loads(text)
-            return resp.status, body, resp.headers, text
-
-    async def login(self, user=DEMO_ADMIN, phone: str | None = None) -> dict:
-        status, body, _, _ = await self.call(
-            "POST", f"{API}/auth/login", json={"phone": phone or user.phone, "password": user.password}
-        )
-        assert status == 200, body
-        self.token = body["access_token"]
-        return body
-
-    async def ok(self, method: str, path: str, **kwargs):
-        status, body, _, text = await self.call(method, path, **kwargs)
-        assert 200 <= status < 300, (status, text)
-        return body
 
 
 @pytest.fixture
@@ -188,7 +155,10 @@ async def test_another_users_entity_answers_403_everywhere(api):
         (
             "POST",
             "/semantic-search/products/search",
-            {"json": {"entity_id": big, "query_text": "giấy", "top_k": 3, "min_similarity": 0}},
+            {
+                "json": {"entity_id": big, "query_text": "giấy", "top_k": 3, "min_similarity": 0},
+                "headers": {"X-Entity-Id": big},
+            },
         ),
     ):
         status, body, _, _ = await api.call(method, API + path, **kwargs)
@@ -253,7 +223,8 @@ def test_the_demo_data_is_large_varied_and_deterministic():
         branch = next(v for v in vendors if re.fullmatch(r"[0-9]{10}-001", v["tax_id"]))
         assert any(v["tax_id"] == branch["tax_id"][:10] for v in vendors)
     for products in state.products.values():
-        assert len(products) >= 200 and all(p["unit"] and p["unit_price"] > 0 for p in products)
+        assert len(products) >= 200
+        assert all(p["unit_of_measurement"] and p["default_sell_price"] > 0 for p in products)
     again, other = build_state(0), build_state(1)
     assert list(again.entities) == list(state.entities) and again.invoices == state.invoices
     assert list(other.entities) != list(state.entities)
@@ -509,18 +480,20 @@ async def test_similarity_search(api):
     name = api.box.state.products[big][3]["name"]
     url = f"{API}/semantic-search/products/search"
     body = {"entity_id": big, "query_text": name, "top_k": 5, "min_similarity": 0.1}
-    results = await api.ok("POST", url, json=body)
+    scoped = {"X-Entity-Id": big}
+    results = await api.ok("POST", url, json=body, headers=dict(scoped))
     assert isinstance(results, list) and 1 <= len(results) <= 5
     assert results[0]["data"]["name"] == name and results[0]["similarity"] == 1.0
-    assert all(r["entity_type"] == "product" and r["entity_id"] == big and "metadata" in r for r in results)
+    assert all(r["entity_type"] == "product" and "metadata" in r for r in results)
+    assert all(r["entity_id"] == r["data"]["id"] and r["data"]["entity_id"] == big for r in results)
     scores = [r["similarity"] for r in results]
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
-    assert await api.ok("POST", url, json=body) == results
-    strict = await api.ok("POST", url, json={**body, "min_similarity": 0.99})
+    assert await api.ok("POST", url, json=body, headers=dict(scoped)) == results
+    strict = await api.ok("POST", url, json={**body, "min_similarity": 0.99}, headers=dict(scoped))
     assert [r["data"]["name"] for r in strict] == [name]
     for missing in ("entity_id", "query_text", "top_k", "min_similarity"):
         partial = {k: v for k, v in body.items() if k != missing}
-        status, answer, _, _ = await api.call("POST", url, json=partial)
+        status, answer, _, _ = await api.call("POST", url, json=partial, headers=dict(scoped))
         assert status == 422 and ["body", missing] in [d["loc"] for d in answer["detail"]]
 
 

@@ -1,0 +1,90 @@
+"""The control endpoints under ``/_sandbox`` (only when asked for, loopback only).
+
+``POST/DELETE /_sandbox/faults`` add and clear faults, ``GET /_sandbox/stats``
+counts requests by route, ``POST /_sandbox/expire-tokens`` expires every
+access token, ``GET/DELETE /_sandbox/audit`` read and clear the audit of
+agent mutations (a JSON list), ``GET/DELETE /_sandbox/seen`` the requests seen.
+"""
+
+from __future__ import annotations
+
+import attrs
+from aiohttp import web
+
+from finizi_b4b.sandbox.tokens import expire_access_tokens
+from finizi_b4b.sandbox.context import SETTINGS, STATE
+from finizi_b4b.sandbox.faults import FAULT_KINDS, Fault
+from finizi_b4b.sandbox.problems import object_body
+from finizi_b4b.sandbox.responses import error, json_response
+
+__all__ = ["LOOPBACK", "control_routes"]
+
+LOOPBACK = {"127.0.0.1", "::1"}
+control_routes = web.RouteTableDef()
+
+
+def _loopback_only(request: web.Request) -> None:
+    if request.remote not in LOOPBACK:
+        raise error(403, "The sandbox control endpoints answer loopback only")
+
+
+@control_routes.post("/_sandbox/faults", name="control.add_fault")
+async def add_fault(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    body = await object_body(request)
+    known = {f.name for f in attrs.fields(Fault)}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise error(422, f"Unknown fault fields: {', '.join(unknown)}")
+    if body.get("kind", "status") not in FAULT_KINDS:
+        raise error(422, f"Unknown fault kind; known kinds: {', '.join(FAULT_KINDS)}")
+    fault = Fault(**body)
+    request.app[SETTINGS].faults.append(fault)
+    return json_response(attrs.asdict(fault), status=201)
+
+
+@control_routes.delete("/_sandbox/faults", name="control.clear_faults")
+async def clear_faults(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    request.app[SETTINGS].faults.clear()
+    return json_response({"message": "faults cleared"})
+
+
+@control_routes.get("/_sandbox/stats", name="control.stats")
+async def stats(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    state = request.app[STATE]
+    return json_response({"counts": dict(state.counts), "tokens_issued": len(state.issued_tokens)})
+
+
+@control_routes.post("/_sandbox/expire-tokens", name="control.expire_tokens")
+async def expire_tokens(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    expire_access_tokens(request.app[STATE])
+    return json_response({"message": "access tokens expired"})
+
+
+@control_routes.get("/_sandbox/audit", name="control.audit")
+async def audit(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    return json_response(request.app[SETTINGS].audit)
+
+
+@control_routes.delete("/_sandbox/audit", name="control.clear_audit")
+async def clear_audit(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    request.app[SETTINGS].audit.clear()
+    return json_response({"message": "audit cleared"})
+
+
+@control_routes.get("/_sandbox/seen", name="control.seen")
+async def seen(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    return json_response([attrs.asdict(one) for one in request.app[SETTINGS].seen])
+
+
+@control_routes.delete("/_sandbox/seen", name="control.clear_seen")
+async def clear_seen(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    request.app[SETTINGS].seen.clear()
+    return json_response({"message": "seen requests cleared"})
