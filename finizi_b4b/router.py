@@ -2,15 +2,28 @@
 
 ``tools/list`` is built once from the definition files and cached. ``call_tool``
 checks the arguments against the tool's JSON Schema (every problem listed with
-its JSON path, before any HTTP request), fills in declared defaults, dispatches
-to the handler method registered for the tool, and turns whatever happens into
-one tool result. Nothing raised by a handler reaches the protocol layer, and no
-result leaves with a secret in it.
+its JSON path, before any HTTP request), fills in declared defaults, normalises
+the accepted forms, dispatches to the handler method registered for the tool,
+and turns whatever happens into one tool result. Nothing raised by a handler
+reaches the protocol layer, and no result leaves with a secret in it.
+
+Normalising means handlers see one form of each value:
+
+- ids (properties in the shared id form, ``ID_PATTERN`` of
+  :mod:`finizi_b4b.validation`): a UUID in either letter case is sent in lower
+  case, and a positive integer, given as digits or as a JSON number (``42``,
+  ``42.0``), as its digits. The schemas declare ids as strings with a pattern
+  (a ``type`` array is less portable, and their descriptions say that integers
+  are accepted); a JSON number that is a positive integer is written as digits
+  before validation, so anything else (``-5``, ``1.5``, ``true``) is refused.
+- an integral float where an integer is expected (``20.0``) is sent as ``20``;
+- the phone number of ``login`` loses its spaces, dots and dashes.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -21,14 +34,60 @@ from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.redact import Redactor
 from finizi_b4b.results import failure, success
 from finizi_b4b.schemas import load_definitions, wire_definition
-from finizi_b4b.validation import Validator
+from finizi_b4b.validation import Validator, canonical_id, is_id_schema
 
 if TYPE_CHECKING:
     from finizi_b4b.runtime import Runtime
 
-__all__ = ["ToolRouter"]
+__all__ = ["ToolRouter", "normalise", "shown_name"]
 
 log = logging.getLogger("finizi_b4b.router")
+
+_NAME_SHOWN = 64  # characters of an unregistered tool name that reach a log line or a message
+_LARGEST_ID = 10**18  # ids have at most 18 digits (see ID_PATTERN)
+_PHONE_SEPARATORS = str.maketrans("", "", " .-")
+
+
+def shown_name(name: str) -> str:
+    """An unregistered tool name as it may be logged or shown: quoted, escaped, cut short."""
+    cut = name if len(name) <= _NAME_SHOWN else name[:_NAME_SHOWN] + "…"
+    return repr(cut)
+
+
+def _as_id_digits(value: Any) -> Any:
+    """A JSON number that is a positive integer, as its digits; any other value unchanged."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return value
+    return str(int(value)) if 1 <= value < _LARGEST_ID else value
+
+
+def _numbers_as_ids(schema: dict[str, Any], arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments with ids given as JSON numbers written as digits, ready for validation."""
+    properties = schema.get("properties") or {}
+    changed = {
+        key: _as_id_digits(value)
+        for key, value in arguments.items()
+        if is_id_schema(properties.get(key)) and not isinstance(value, str)
+    }
+    return {**arguments, **changed} if changed else arguments
+
+
+def normalise(schema: Any, value: Any) -> Any:
+    """A valid value in the one form handlers see: ids canonical, integral floats as ints."""
+    if not isinstance(schema, dict):
+        return value
+    if is_id_schema(schema) and isinstance(value, str):
+        return canonical_id(value)
+    if schema.get("type") == "integer" and isinstance(value, float):
+        return int(value)
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        properties = schema["properties"]
+        return {key: normalise(properties.get(key), item) for key, item in value.items()}
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [normalise(schema["items"], item) for item in value]
+    return value
 
 
 class ToolRouter:
@@ -61,11 +120,17 @@ class ToolRouter:
         return self._result
 
     def validate(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        """The arguments with defaults filled in, or the invalid-arguments error listing every problem."""
+        """The arguments normalised, with defaults filled in; or the invalid-arguments error listing
+        every problem."""
+        schema = self.definitions[name]["inputSchema"]
+        arguments = _numbers_as_ids(schema, arguments)
         errors = self._validators[name].problems(arguments)
         if errors:
             raise ToolError.invalid_arguments(*map(str, errors))
-        return {**self._defaults[name], **arguments}
+        args = normalise(schema, {**self._defaults[name], **arguments})
+        if name == "login" and isinstance(args.get("phone"), str):
+            args["phone"] = args["phone"].translate(_PHONE_SEPARATORS)
+        return args
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         runtime: Runtime = ctx.lifespan_context
@@ -75,15 +140,17 @@ class ToolRouter:
         redactor.add(arguments.get("password") if isinstance(arguments.get("password"), str) else None)
         started = time.perf_counter()
         outcome = "ok"
+        known = name in self.definitions
         try:
-            if name not in self.definitions:
+            if not known:
                 raise ToolError(
                     ErrorCode.UNKNOWN_TOOL,
-                    f"There is no tool named {name!r}. Available tools: {', '.join(self.definitions)}.",
+                    f"There is no tool named {shown_name(name)}. "
+                    f"Available tools: {', '.join(self.definitions)}.",
                 )
             args = self.validate(name, arguments)
             handler = runtime.handler(name)
-            result = success(await handler(runtime.call(args, ctx)))
+            result = success(await handler(runtime.call(args, ctx, name)))
         except ToolError as error:
             result, outcome = failure(error), error.code.value
         except anyio.get_cancelled_exc_class():
@@ -99,7 +166,8 @@ class ToolRouter:
             )
         redactor.add(*runtime.secrets())
         if log.isEnabledFor(logging.INFO):  # the outcome only: never argument values or results
-            log.info("tool %s: %s in %.1f ms", name, outcome, (time.perf_counter() - started) * 1000)
+            shown = name if known else shown_name(name)  # a name sent by the client may hold a newline
+            log.info("tool %s: %s in %.1f ms", shown, outcome, (time.perf_counter() - started) * 1000)
         return _scrub(result, redactor)
 
 

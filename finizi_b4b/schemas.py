@@ -12,9 +12,21 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEV_ONLY_KEYS", "load_definitions", "schema_root", "tool_files", "wire_definition"]
+__all__ = [
+    "DEV_ONLY_KEYS",
+    "MAX_TOOLS",
+    "TOOLS_LIST_BUDGET",
+    "load_definitions",
+    "schema_root",
+    "tool_files",
+    "wire_definition",
+]
 
 DEV_ONLY_KEYS = frozenset({"$comment", "examples"})
+# What every conversation pays before its first call: the tools/list result (compact JSON, output schemas
+# included) stays within this many bytes, for at most MAX_TOOLS tools. check-schemas and the bench use it.
+TOOLS_LIST_BUDGET = 14_000
+MAX_TOOLS = 17
 _HERE = Path(__file__).resolve().parent
 
 

@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
 
-from finizi_b4b.checks import TOOLS_LIST_BUDGET, check_schemas
+from finizi_b4b.checks import TOOLS_LIST_BUDGET, check_schemas, nested_quantifier, reference_validator
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "tests" / "schema-cases"
@@ -302,12 +301,22 @@ def test_snapshot_drift_and_update(checkout):
 
 
 def test_tools_list_over_its_budget(checkout):
-    checkout.edit("login", lambda d: d.update(description="Sign in. " * 33))
+    for name in ("login", "logout", "whoami", "get_entity"):
+        checkout.edit(name, lambda d: d.update(description="Sign in to Finizi. " * 15))
     problems = checkout.problems()
+    assert TOOLS_LIST_BUDGET == 14_000
     assert any(
-        p.startswith("schemas/tools#: tools/list is ") and p.endswith("over its budget of 12,000")
+        p.startswith("schemas/tools#: tools/list is ") and p.endswith("over its budget of 14,000")
         for p in problems
     ), problems
+
+
+def test_more_tools_than_the_budget_is_set_for(checkout):
+    for extra in ("whoami_a", "whoami_b", "whoami_c"):
+        shutil.copy(checkout.tool("whoami"), checkout.tool(extra))
+        checkout.edit(extra, lambda d, extra=extra: d.update(name=extra))
+    problems = checkout.problems()
+    assert "schemas/tools#: 18 tools, more than the 17 the tools/list budget is set for" in problems
 
 
 def test_external_ref(checkout):
@@ -351,27 +360,124 @@ def test_a_keyword_the_server_validator_lacks(checkout):
     )
 
 
+UNBOUNDED = "strings need a maxLength (or an enum), so that no pattern or format runs on an unbounded string"
+
+
 def test_unbounded_string(checkout):
     checkout.edit("list_vendors", lambda d: d["inputSchema"]["properties"]["q"].pop("maxLength"))
+    only(checkout.problems(), f"schemas/tools/list_vendors.json#/inputSchema/properties/q/maxLength: {UNBOUNDED}")
+
+
+def test_a_string_with_an_anchored_bounded_pattern_still_needs_a_max_length(checkout):
+    checkout.edit("list_invoices", lambda d: d["inputSchema"]["properties"]["invoice_series"].pop("maxLength"))
     only(
         checkout.problems(),
-        "schemas/tools/list_vendors.json#/inputSchema/properties/q/maxLength: strings need a bound: maxLength, "
-        "an enum, or an anchored bounded pattern",
+        f"schemas/tools/list_invoices.json#/inputSchema/properties/invoice_series/maxLength: {UNBOUNDED}",
     )
 
 
-def test_an_id_without_a_pattern(checkout):
-    def loosen(d):
-        prop = d["inputSchema"]["properties"]["invoice_id"]
-        prop.pop("pattern")
-        prop["maxLength"] = 36
+def test_a_date_needs_a_max_length(checkout):
+    checkout.edit("get_invoice_statistics", lambda d: d["inputSchema"]["properties"]["date_to"].pop("maxLength"))
+    only(
+        checkout.problems(),
+        f"schemas/tools/get_invoice_statistics.json#/inputSchema/properties/date_to/maxLength: {UNBOUNDED}",
+    )
 
-    checkout.edit("get_invoice", loosen)
+
+def test_an_array_without_max_items(checkout):
+    # Unique items from an enum are bounded too, but every array states its bound.
+    checkout.edit("list_invoices", lambda d: d["inputSchema"]["properties"]["fields"].pop("maxItems"))
+    only(
+        checkout.problems(),
+        "schemas/tools/list_invoices.json#/inputSchema/properties/fields/maxItems: arrays need a maxItems",
+    )
+
+
+NESTED = (
+    "nested quantifiers (a repeated group that holds a quantifier) can take exponential time to fail: "
+    "repeat the group a bounded number of times, or rewrite it"
+)
+
+
+@pytest.mark.parametrize("pattern", ["^([0-9A-Z]+)+$", "^([0-9A-Z]|[A-Z]{2})*$", "^(([0-9]{2}))+$",
+                                     "^(?:[A-Z][0-9]?){1,}$"])  # fmt: skip
+def test_a_pattern_with_nested_quantifiers(checkout, pattern):
+    checkout.edit(
+        "list_invoices", lambda d: d["inputSchema"]["properties"]["invoice_series"].update(pattern=pattern)
+    )
     problems = checkout.problems()
+    assert f"schemas/tools/list_invoices.json#/inputSchema/properties/invoice_series/pattern: {NESTED}" in problems
+
+
+def test_a_pattern_with_nested_quantifiers_in_an_output_schema(checkout):
+    checkout.edit(
+        "whoami",
+        lambda d: d["outputSchema"]["properties"].update(
+            name={"type": "string", "pattern": "^([a-z]+ ?)*$"}
+        ),
+    )
+    assert f"schemas/tools/whoami.json#/outputSchema/properties/name/pattern: {NESTED}" in checkout.problems()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "nested"),
+    [("(a+)+", True), ("(a|b*)*", True), ("(x{2})+", True), ("((a+))+", True), ("(a+){2,}", True),
+     ("(a{2,3})+", True), ("((a)+)+", True), ("(?:a+)+", True),
+     ("^([0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|[1-9][0-9]{0,17})$", False),
+     ("^(\\+84|0)([ .-]?[0-9]){9,10}$", False), ("(a)+", False), ("([+*])+", False), ("(\\+)+", False),
+     ("a+?b", False), ("(a+)?", False), ("([)+]+)x", False), ("(a{2,3}){2}", False), ("(?=a+)b", False),
+     ("(a)(b+)", False), ("[(]a+[)]+", False)],
+)  # fmt: skip
+def test_the_nested_quantifier_scanner(pattern, nested):
+    assert nested_quantifier(pattern) is nested
+
+
+def test_a_pattern_without_plain_words(checkout):
+    checkout.edit(
+        "list_vendors",
+        lambda d: d["inputSchema"]["properties"]["q"].update(pattern="^[A-Za-z ]{1,200}$"),
+    )
     assert (
-        "schemas/tools/get_invoice.json#/inputSchema/properties/invoice_id/pattern: ids need a pattern, "
+        "schemas/tools/list_vendors.json#/inputSchema/properties/q/pattern: no plain words for messages about "
+        "'q': add it to FORMS in finizi_b4b/validation.py"
+    ) in checkout.problems()
+
+
+ID_FORM = (
+    "ids use the shared id form (type string, pattern ID_PATTERN of finizi_b4b/validation.py), "
+    "so that nothing like ../ reaches a URL path"
+)
+
+
+def test_an_id_without_a_pattern(checkout):
+    checkout.edit("get_invoice", lambda d: d["inputSchema"]["properties"]["invoice_id"].pop("pattern"))
+    problems = checkout.problems()
+    assert f"schemas/tools/get_invoice.json#/inputSchema/properties/invoice_id/pattern: {ID_FORM}" in problems
+
+
+def test_an_id_with_a_pattern_of_its_own(checkout):
+    checkout.edit(
+        "get_invoice",
+        lambda d: d["inputSchema"]["properties"]["invoice_id"].update(pattern="^[0-9a-f-]{36}$"),
+    )
+    problems = checkout.problems()
+    assert f"schemas/tools/get_invoice.json#/inputSchema/properties/invoice_id/pattern: {ID_FORM}" in problems
+
+
+def test_an_id_with_another_max_length(checkout):
+    checkout.edit("get_entity", lambda d: d["inputSchema"]["properties"]["entity_id"].update(maxLength=40))
+    assert (
+        "schemas/tools/get_entity.json#/inputSchema/properties/entity_id/maxLength: ids have a maxLength of 36"
+        in checkout.problems()
+    )
+
+
+def test_a_tax_id_without_a_pattern(checkout):
+    checkout.edit("get_vendor", lambda d: d["inputSchema"]["properties"]["tax_id"].pop("pattern"))
+    assert (
+        "schemas/tools/get_vendor.json#/inputSchema/properties/tax_id/pattern: ids need a pattern, "
         "so that nothing like ../ reaches a URL path"
-    ) in problems
+    ) in checkout.problems()
 
 
 def test_a_page_size_without_a_maximum(checkout):
@@ -406,7 +512,7 @@ def test_case_file(case):
     schema = json.loads((ROOT / "schemas" / "tools" / f"{tool}.json").read_text(encoding="utf-8"))[
         "inputSchema"
     ]
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = reference_validator(schema)  # whole-value patterns, finite numbers: as the server reads them
     errors = list(validator.iter_errors(json.loads(case.read_text(encoding="utf-8"))))
     assert kind in ("valid", "invalid")
     assert (not errors) if kind == "valid" else errors, [e.message for e in errors]

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
+from finizi_b4b.checks import INSPECTOR  # the one pin, shared with check-schemas --inspector
+
 COMMAND = str(Path(sys.executable).with_name("finizi-b4b"))
 
 
