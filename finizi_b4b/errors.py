@@ -2,17 +2,18 @@
 
 Every failure a user can meet becomes a :class:`ToolError`: a stable ``code`` a
 program can branch on and a ``message`` that says what happened and what to do
-next. Messages are built from our own words and from the backend's ``detail``
-text; they never carry a token, a password or a raw response body.
+next. A failure that may pass (the backend down, rate limiting, a timeout) is
+``retryable``, with ``retry_after`` seconds when the backend said. The words
+themselves are written in ``finizi_b4b.tools.messages``; they never carry a
+token, a password or a raw response body.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 __all__ = ["NOT_LOGGED_IN", "ErrorCode", "ToolError"]
-
-NOT_LOGGED_IN = "Authentication token is missing. Please login first using the 'login' tool."
 
 
 class ErrorCode(StrEnum):
@@ -42,19 +43,42 @@ class ErrorCode(StrEnum):
 class ToolError(Exception):
     """A failure to report to the model as an ``isError`` tool result."""
 
-    def __init__(self, code: ErrorCode, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.retryable = retryable
+        self.retry_after = retry_after
 
     def __repr__(self) -> str:
         return f"ToolError({self.code.value!r}, {self.message!r})"
 
     @classmethod
     def not_logged_in(cls) -> ToolError:
+        from finizi_b4b.tools.messages import NOT_LOGGED_IN
+
         return cls(ErrorCode.NOT_AUTHENTICATED, NOT_LOGGED_IN)
 
     @classmethod
     def invalid_arguments(cls, *problems: str) -> ToolError:
-        return cls(ErrorCode.INVALID_ARGUMENTS, "Invalid arguments: " + "; ".join(problems))
+        from finizi_b4b.tools.messages import invalid_arguments
+
+        return cls(ErrorCode.INVALID_ARGUMENTS, invalid_arguments(problems))
+
+
+def __getattr__(name: str) -> Any:
+    # The words live in the tool layer; importing it here eagerly would be circular.
+    if name == "NOT_LOGGED_IN":
+        from finizi_b4b.tools.messages import NOT_LOGGED_IN
+
+        return NOT_LOGGED_IN
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,19 +3,27 @@
 Success: ``{"success": true, ...}``, sent as JSON text (UTF-8, Vietnamese
 unescaped, for clients that ignore structured output) and as
 ``structuredContent`` (matching the tool's ``outputSchema``). Failure:
-``isError`` with the JSON text ``{"success": false, "error": ..., "code": ...}``.
+``isError`` with the JSON text ``{"success": false, "error": ..., "code": ...}``,
+plus ``"retryable": true`` (and ``"retry_after_s"`` when the backend said)
+for a failure that may pass.
+
+Results are strict JSON. The API client already refuses answers holding NaN
+or infinities (as ``bad_response``); should a non-finite number reach a result
+anyway, the call fails with ``bad_response`` rather than send ``NaN``,
+``Infinity`` or a made-up value.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mcp.types as types
 from pydantic_core import to_json
 
-from finizi_b4b.errors import ToolError
+from finizi_b4b.errors import ErrorCode, ToolError
 
-__all__ = ["dumps", "failure", "success"]
+__all__ = ["dumps", "failure", "is_strict_json", "success"]
 
 
 def dumps(payload: Any) -> str:
@@ -23,8 +31,27 @@ def dumps(payload: Any) -> str:
     return to_json(payload).decode()
 
 
+def is_strict_json(value: Any) -> bool:
+    """Whether ``value`` holds no NaN or infinity anywhere."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return True
+
+
 def success(payload: dict[str, Any]) -> types.CallToolResult:
     body = {"success": True, **payload}
+    if not is_strict_json(body):
+        from finizi_b4b.tools.messages import NOT_STRICT_RESULT
+
+        raise ToolError(ErrorCode.BAD_RESPONSE, NOT_STRICT_RESULT)
     return types.CallToolResult(content=[types.TextContent(text=dumps(body))], structured_content=body)
 
 
@@ -35,5 +62,10 @@ def failure(error: ToolError) -> types.CallToolResult:
     MCP Inspector among them) validate any ``structuredContent`` against it even
     on errors, so an error body there would be reported as a broken result.
     """
-    body = {"success": False, "error": error.message, "code": error.code.value}
+    body: dict[str, Any] = {"success": False, "error": error.message, "code": error.code.value}
+    if getattr(error, "retryable", False):
+        body["retryable"] = True
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None and math.isfinite(retry_after):
+            body["retry_after_s"] = max(1, math.ceil(retry_after))
     return types.CallToolResult(content=[types.TextContent(text=dumps(body))], is_error=True)

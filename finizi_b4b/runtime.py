@@ -4,6 +4,11 @@ The session store is created when the server starts and shared by every
 handler. The HTTP client and the handler classes are only needed for tool
 calls, so they are imported and built on the first call: the ``initialize``
 handshake does not wait for aiohttp or cattrs.
+
+Each handler runs inside :func:`~finizi_b4b.api.headers.tool_call`, so that
+every request it makes carries the ``X-Agent-*`` headers of its tool call, and
+every :class:`~finizi_b4b.api.errors.ApiError` it lets through becomes the
+:class:`~finizi_b4b.errors.ToolError` worded in ``finizi_b4b.tools.messages``.
 """
 
 from __future__ import annotations
@@ -34,6 +39,23 @@ def default_transport(settings: Settings) -> Transport:
     )
 
 
+def _in_tool_call(method: HandlerMethod) -> HandlerMethod:
+    """``method`` run as its tool call: X-Agent context set, API errors worded for the model."""
+
+    async def run(call: Call) -> dict[str, Any]:
+        from finizi_b4b.api.errors import ApiError
+        from finizi_b4b.api.headers import tool_call
+        from finizi_b4b.tools.messages import tool_error
+
+        try:
+            with tool_call(call.context):
+                return await method(call)
+        except ApiError as exc:
+            raise tool_error(exc) from None
+
+    return run
+
+
 @attrs.define
 class Runtime:
     settings: Settings = attrs.field(factory=Settings.from_env)
@@ -51,7 +73,12 @@ class Runtime:
             from finizi_b4b.api.client import B4BClient
             from finizi_b4b.tools import Services
 
-            client = B4BClient(self.transport_factory(self.settings), self.session)
+            from finizi_b4b.api.client import call_deadline_for
+
+            deadline = getattr(self.settings, "call_deadline", None) or call_deadline_for(
+                self.settings.request_timeout
+            )
+            client = B4BClient(self.transport_factory(self.settings), self.session, call_deadline=deadline)
             self._services = Services(client=client, session=self.session, settings=self.settings)
         return self._services
 
@@ -64,7 +91,7 @@ class Runtime:
             table = {}
             for tool_name, (cls, method) in registry().items():
                 instance = instances.setdefault(cls, cls(services))
-                table[tool_name] = getattr(instance, method)
+                table[tool_name] = _in_tool_call(getattr(instance, method))
             self._handlers = table
         try:
             return self._handlers[name]
@@ -73,10 +100,16 @@ class Runtime:
 
             raise ToolError(ErrorCode.UNKNOWN_TOOL, f"The tool {name!r} has no implementation.") from None
 
-    def call(self, args: dict[str, Any], ctx: Any) -> Call:
+    def call(self, args: dict[str, Any], ctx: Any, name: str | None = None) -> Call:
+        """The handler's view of one tool call; ``name`` and the MCP request id make its X-Agent headers."""
+        from finizi_b4b.api.headers import ToolCallContext
         from finizi_b4b.tools import Call
 
-        return Call(args, progress=ctx.session.report_progress)
+        request_id = getattr(ctx, "request_id", None)
+        context = ToolCallContext(
+            tool_call_id="" if request_id is None else str(request_id), tool_name=name or "unknown"
+        )
+        return Call(args, progress=ctx.session.report_progress, context=context)
 
     async def aclose(self) -> None:
         if self._services is not None:

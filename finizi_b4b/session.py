@@ -1,39 +1,85 @@
-"""The process-wide session: one signed-in user for the life of the process.
+"""The process-wide session: one signed-in user for the life of the process, as one state machine.
 
 A desktop client spawns one server process per connection, so one store shared
 by every handler is the right scope (a per-request or per-context store loses
 the token between calls). Tokens live in memory only and never appear in
 ``repr``, logs or results.
 
-Refreshing is single-flight: when several calls fail with 401 on the same
-expired token, the first one to take the lock refreshes; the others find a
-newer token when they get the lock and simply retry with it.
+The transitions are serialised by one lock: :meth:`SessionStore.sign_in`,
+:meth:`SessionStore.sign_out` and each refresh hold it while they talk to the
+backend. Every change of user bumps :attr:`SessionStore.generation`, and a
+refresh only installs its tokens if the generation it started in is still the
+current one, so a refresh begun before a login or logout never overwrites it.
+
+Refreshing is single-flight. The first call that fails with an expired token
+starts one refresh *flight*, a task of its own; every call failing with the
+same token waits for that flight, each bounded by its own deadline, and all of
+them get its outcome, success or failure. A failed flight is shared for a
+moment after it ends too, so a burst of calls makes one refresh request. As
+the flight is its own task, cancelling the call that started it cannot throw
+away a refresh token the backend has already rotated.
+
+Nothing here writes words for the model: failures are :class:`ApiError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
 
-from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.api.errors import ApiError
+from finizi_b4b.errors import ErrorCode
 
 if TYPE_CHECKING:
     from finizi_b4b.api.models import TokenPair
 
-__all__ = ["SESSION_EXPIRED", "SessionStore"]
-
-SESSION_EXPIRED = (
-    "Your session has expired and could not be renewed. Please log in again using the 'login' tool."
-)
+__all__ = ["RefreshRejected", "SessionStore", "not_logged_in", "session_expired"]
 
 Refresher = Callable[[str], Awaitable["TokenPair"]]
+SignIn = Callable[[], Awaitable[tuple["TokenPair", dict[str, Any]]]]
+SignOut = Callable[[str], Awaitable[None]]
+
+log = logging.getLogger("finizi_b4b.session")
+
+# How long the failure of a refresh is shared with calls that arrive after it ended.
+SHARE_FAILURE_FOR = 1.0
+
+
+def not_logged_in() -> ApiError:
+    return ApiError(ErrorCode.NOT_AUTHENTICATED, "not_logged_in")
+
+
+def session_expired() -> ApiError:
+    return ApiError(ErrorCode.SESSION_EXPIRED, "session_expired", status=401)
 
 
 class RefreshRejected(Exception):
     """The backend refused the refresh token (expired, revoked or rotated away)."""
+
+
+@attrs.define(eq=False)
+class _Flight:
+    """One refresh of the access token ``failed_token``, shared by every call that needs it."""
+
+    failed_token: str
+    done: anyio.Event = attrs.field(factory=anyio.Event)
+    token: str | None = None
+    error: ApiError | None = None
+    ended_at: float | None = None
+    task: asyncio.Task[None] | None = None
+
+    def reusable(self, failed_token: str, now: float) -> bool:
+        if self.failed_token != failed_token:
+            return False
+        if not self.done.is_set():
+            return True
+        failed_recently = self.ended_at is not None and now - self.ended_at < SHARE_FAILURE_FOR
+        return self.error is not None and failed_recently
 
 
 @attrs.define(repr=False)
@@ -44,7 +90,9 @@ class SessionStore:
     _refresh_token: str | None = None
     user: dict[str, Any] | None = None
     refreshes: int = 0
+    generation: int = 0
     _lock: anyio.Lock = attrs.field(factory=anyio.Lock)
+    _flight: _Flight | None = None
 
     def __repr__(self) -> str:
         who = (self.user or {}).get("email") or (self.user or {}).get("id")
@@ -61,41 +109,128 @@ class SessionStore:
     def access_token(self) -> str:
         """The current access token, or the not-logged-in error."""
         if self._access_token is None:
-            raise ToolError.not_logged_in()
+            raise not_logged_in()
         return self._access_token
 
+    # -- transitions -------------------------------------------------------------
+
     def start(self, tokens: TokenPair, user: dict[str, Any] | None = None) -> None:
+        """Install a new session at once (a new generation)."""
+        self.generation += 1
         self._access_token = tokens.access_token
         self._refresh_token = tokens.refresh_token
         self.user = user
 
     def clear(self) -> None:
+        self.generation += 1
         self._access_token = None
         self._refresh_token = None
         self.user = None
 
-    async def refresh_after(self, failed_token: str, refresher: Refresher) -> str:
-        """Renew the access token once for every call that failed with ``failed_token``.
+    def clear_if_current(self, token: str) -> None:
+        """End the session if ``token`` is still its access token (a newer session is left alone)."""
+        if self._access_token == token:
+            self.clear()
 
-        Returns the token to retry with. Raises the session-expired error (and
-        clears the session) when the backend rejects the refresh token; other
-        failures (backend down) propagate and leave the session in place.
+    def note_user(self, user: dict[str, Any], token: str) -> None:
+        """Remember ``user`` as the signed-in user if the session is still the one of ``token``."""
+        if self._access_token == token:
+            self.user = user
+
+    async def sign_in(self, attempt: SignIn) -> dict[str, Any]:
+        """Run ``attempt`` (login and the user lookup) and install its outcome, all or nothing.
+
+        A failed attempt changes nothing: the previous session, if any, stays as it was.
         """
         async with self._lock:
-            if self._access_token is None:
-                raise ToolError.not_logged_in()
-            if self._access_token != failed_token:
-                return self._access_token  # another call already refreshed
-            if self._refresh_token is None:
-                self.clear()
-                raise ToolError(ErrorCode.SESSION_EXPIRED, SESSION_EXPIRED)
+            tokens, user = await attempt()
+            self.start(tokens, user)
+            return user
+
+    async def sign_out(self, farewell: SignOut) -> None:
+        """Tell the backend (``farewell`` gets the access token), then end the session whatever it said."""
+        async with self._lock:
+            token = self.access_token()
             try:
-                pair = await refresher(self._refresh_token)
-            except RefreshRejected:
+                await farewell(token)
+            finally:
+                self.clear_if_current(token)
+
+    # -- refresh -----------------------------------------------------------------
+
+    async def refresh_after(self, failed_token: str, refresher: Refresher, *, timeout: float) -> str:
+        """The access token to retry with, once every call that failed with ``failed_token`` is served.
+
+        Waits at most ``timeout`` seconds (the caller's own deadline) for the shared
+        refresh. Raises the session-expired error (the session is then ended) when
+        the backend rejects the refresh token; other failures (backend down) are
+        raised to every waiter and leave the session in place.
+        """
+        if self._access_token is None:
+            raise not_logged_in()
+        if self._access_token != failed_token:
+            return self._access_token  # another call already refreshed, or a new login happened
+        now = anyio.current_time()
+        flight = self._flight
+        if flight is None or not flight.reusable(failed_token, now):
+            flight = _Flight(failed_token)
+            self._flight = flight
+            flight.task = asyncio.get_running_loop().create_task(self._fly(flight, refresher))
+        with anyio.move_on_after(max(timeout, 0.0)):
+            await flight.done.wait()
+        if not flight.done.is_set():
+            raise ApiError(ErrorCode.BACKEND_TIMEOUT, "refresh_timeout", retryable=True)
+        if flight.error is not None:
+            raise flight.error.clone()
+        assert flight.token is not None
+        return flight.token
+
+    async def _fly(self, flight: _Flight, refresher: Refresher) -> None:
+        try:
+            async with self._lock:
+                await self._refresh(flight, refresher)
+        except asyncio.CancelledError:  # the loop is closing
+            flight.error = ApiError(ErrorCode.BACKEND_UNAVAILABLE, "refresh_interrupted", retryable=True)
+            raise
+        except Exception:
+            log.exception("the session refresh failed unexpectedly")
+            flight.error = ApiError(ErrorCode.INTERNAL_ERROR, "refresh_failed")
+        finally:
+            flight.ended_at = anyio.current_time()
+            flight.done.set()
+
+    async def _refresh(self, flight: _Flight, refresher: Refresher) -> None:
+        if self._access_token != flight.failed_token:
+            # A login, logout or another refresh came first: its outcome stands.
+            if self._access_token is None:
+                flight.error = not_logged_in()
+            else:
+                flight.token = self._access_token
+            return
+        if self._refresh_token is None:
+            self.clear()
+            flight.error = session_expired()
+            return
+        generation = self.generation
+        try:
+            pair = await refresher(self._refresh_token)
+        except RefreshRejected:
+            if self.generation == generation:
                 self.clear()
-                raise ToolError(ErrorCode.SESSION_EXPIRED, SESSION_EXPIRED) from None
-            self.refreshes += 1
-            self._access_token = pair.access_token
-            # The refresh token may rotate; keep the old one when it does not.
-            self._refresh_token = pair.refresh_token or self._refresh_token
-            return self._access_token
+            flight.error = session_expired()
+            return
+        except ApiError as exc:
+            flight.error = exc
+            return
+        if self.generation != generation:
+            # The session changed while the refresh ran (a transition outside the lock).
+            if self._access_token is None:
+                flight.error = not_logged_in()
+            else:
+                flight.token = self._access_token
+            return
+        self.refreshes += 1
+        self._access_token = pair.access_token
+        # The refresh token may rotate; keep the old one when it does not.
+        self._refresh_token = pair.refresh_token or self._refresh_token
+        flight.token = self._access_token

@@ -16,9 +16,12 @@ from aioresponses import CallbackResult
 
 from finizi_b4b.api.aiohttp_transport import AiohttpTransport
 from finizi_b4b.api.client import B4BClient
+from finizi_b4b.api.errors import ApiError
 from finizi_b4b.api.models import TokenPair
+from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.errors import NOT_LOGGED_IN, ErrorCode, ToolError
 from finizi_b4b.session import SessionStore
+from finizi_b4b.tools.messages import tool_error
 
 pytestmark = pytest.mark.anyio
 
@@ -29,10 +32,24 @@ REFRESH = f"{BASE}/api/v1/auth/refresh"
 ME = f"{BASE}/api/v1/users/me"
 
 
+async def _no_wait(seconds: float) -> None:
+    return None
+
+
+async def failing(call) -> ToolError:
+    """The tool error (as the model reads it) that an API call ends in."""
+    with pytest.raises(ApiError) as err:
+        await call
+    return tool_error(err.value)
+
+
 @pytest.fixture
 async def client():
     store = SessionStore()
-    api = B4BClient(AiohttpTransport(BASE, total_timeout=2, connect_timeout=1), store)
+    # Retries happen (see tests/fidelity/test_retries.py) but need not wait here.
+    api = B4BClient(
+        AiohttpTransport(BASE, total_timeout=2, connect_timeout=1), store, retry=RetryPolicy(sleep=_no_wait)
+    )
     try:
         yield api
     finally:
@@ -49,21 +66,19 @@ def bearer(kwargs: dict) -> str | None:
 
 async def test_a_call_before_login_sends_nothing_and_says_to_log_in(client: B4BClient, http_mock) -> None:
     m = http_mock
-    with pytest.raises(ToolError) as err:
-        await client.me()
+    err = await failing(client.me())
     assert not m.requests
-    assert err.value.code is ErrorCode.NOT_AUTHENTICATED
-    assert err.value.message == NOT_LOGGED_IN
+    assert err.code is ErrorCode.NOT_AUTHENTICATED
+    assert err.message == NOT_LOGGED_IN
 
 
 async def test_login_failure_is_clear_and_never_repeats_the_password(client: B4BClient, http_mock) -> None:
     m = http_mock
     m.post(LOGIN, status=401, payload={"detail": "Incorrect phone number or password"})
-    with pytest.raises(ToolError) as err:
-        await client.login("+84909495665", "s3cret-Pa55")
-    assert err.value.code is ErrorCode.INVALID_CREDENTIALS
-    assert "Incorrect phone number or password" in err.value.message
-    assert "s3cret-Pa55" not in err.value.message
+    err = await failing(client.login("+84909495665", "s3cret-Pa55"))
+    assert err.code is ErrorCode.INVALID_CREDENTIALS
+    assert "Incorrect phone number or password" in err.message
+    assert "s3cret-Pa55" not in err.message
 
 
 async def test_an_expired_token_is_refreshed_once_and_the_call_retried(client: B4BClient, http_mock) -> None:
@@ -123,10 +138,9 @@ async def test_a_rejected_refresh_clears_the_session_and_asks_for_login(client: 
     m = http_mock
     m.get(ME, status=401, payload={"detail": "Token has expired"})
     m.post(REFRESH, status=401, payload={"detail": "Invalid refresh token"})
-    with pytest.raises(ToolError) as err:
-        await client.me()
-    assert err.value.code is ErrorCode.SESSION_EXPIRED
-    assert "login" in err.value.message
+    err = await failing(client.me())
+    assert err.code is ErrorCode.SESSION_EXPIRED
+    assert "login" in err.message
     assert not client.session.signed_in
 
 
@@ -135,9 +149,8 @@ async def test_a_refresh_that_cannot_reach_the_api_keeps_the_session(client: B4B
     m = http_mock
     m.get(ME, status=401, payload={"detail": "Token has expired"})
     m.post(REFRESH, status=503, body="<html>busy</html>", content_type="text/html")
-    with pytest.raises(ToolError) as err:
-        await client.me()
-    assert err.value.code is ErrorCode.BACKEND_UNAVAILABLE
+    err = await failing(client.me())
+    assert err.code is ErrorCode.BACKEND_UNAVAILABLE
     assert client.session.signed_in  # the refresh token may still be good: try again later
 
 
@@ -203,13 +216,13 @@ async def test_each_status_becomes_one_clear_error(
     signed_in(client)
     url = f"{BASE}/api/v1/entities/{EID}"
     m = http_mock
-    m.get(url, status=status, body=body, content_type=ctype, headers=headers)
-    with pytest.raises(ToolError) as err:
-        await client.get_entity(EID)
-    assert err.value.code is code
-    assert words in err.value.message
-    assert "<html" not in err.value.message
-    assert "access-old-1" not in err.value.message
+    # repeat: the transient statuses are retried (with no wait here) before the error
+    m.get(url, status=status, body=body, content_type=ctype, headers=headers, repeat=True)
+    err = await failing(client.get_entity(EID))
+    assert err.code is code
+    assert words in err.message
+    assert "<html" not in err.message
+    assert "access-old-1" not in err.message
 
 
 async def test_403_and_404_read_the_same_so_ids_cannot_be_probed(client: B4BClient, http_mock) -> None:
@@ -218,33 +231,30 @@ async def test_403_and_404_read_the_same_so_ids_cannot_be_probed(client: B4BClie
     messages = []
     for status in (403, 404):
         http_mock.get(url, status=status, payload={"detail": "whatever"})
-        with pytest.raises(ToolError) as err:
-            await client.get_entity(EID)
-        messages.append((err.value.code, err.value.message))
+        err = await failing(client.get_entity(EID))
+        messages.append((err.code, err.message))
     assert messages[0] == messages[1]
 
 
 async def test_refused_connection_and_timeout_are_reported_as_such(client: B4BClient, http_mock) -> None:
     signed_in(client)
     m = http_mock
-    m.get(ME, exception=aiohttp.ClientConnectionError("Cannot connect to host b4b.test:80"))
-    with pytest.raises(ToolError) as refused:
-        await client.me()
-    m.get(ME, exception=TimeoutError())
-    with pytest.raises(ToolError) as slow:
-        await client.me()
-    assert refused.value.code is ErrorCode.BACKEND_UNAVAILABLE
-    assert "FINIZI_API_URL" in refused.value.message
-    assert slow.value.code is ErrorCode.BACKEND_TIMEOUT
+    m.get(ME, exception=aiohttp.ClientConnectionError("Cannot connect to host b4b.test:80"), repeat=True)
+    refused = await failing(client.me())
+    m.clear()
+    m.get(ME, exception=TimeoutError(), repeat=True)
+    slow = await failing(client.me())
+    assert refused.code is ErrorCode.BACKEND_UNAVAILABLE
+    assert "FINIZI_API_URL" in refused.message
+    assert slow.code is ErrorCode.BACKEND_TIMEOUT
 
 
 async def test_a_body_that_is_not_json_is_a_bad_response(client: B4BClient, http_mock) -> None:
     signed_in(client)
     m = http_mock
     m.get(ME, status=200, body="<html>login page</html>", content_type="text/html")
-    with pytest.raises(ToolError) as err:
-        await client.me()
-    assert err.value.code is ErrorCode.BAD_RESPONSE
+    err = await failing(client.me())
+    assert err.code is ErrorCode.BAD_RESPONSE
 
 
 async def test_records_without_ids_are_bad_responses_but_unknown_fields_are_kept(
@@ -253,11 +263,10 @@ async def test_records_without_ids_are_bad_responses_but_unknown_fields_are_kept
     signed_in(client)
     m = http_mock
     m.get(ME, payload={"email": "no-id@finizi.ai"})
-    with pytest.raises(ToolError) as err:
-        await client.me()
+    err = await failing(client.me())
     m.get(ME, payload={"id": "u1", "email": "a@finizi.ai", "locale": "vi-VN"})
     user = await client.me()
-    assert err.value.code is ErrorCode.BAD_RESPONSE
+    assert err.code is ErrorCode.BAD_RESPONSE
     assert user.extra == {"locale": "vi-VN"}
 
 

@@ -1,25 +1,53 @@
 """The B4B API client: one method per endpoint, all through one ``_call``.
 
-``_call`` adds the bearer token, and on a 401 asks the session store to refresh
-(single flight) and retries once. Statuses become errors in ``sansio.decode``
-only. The pagination wart of the API (``page_size`` for invoices and vendors,
-``per_page`` for products) is absorbed in ``_paging``.
+``_call`` adds the API's headers (``finizi_b4b.api.headers``, once per call, so
+every retry re-sends the same ``Idempotency-Key``), the bearer token, and the
+retry policy (``finizi_b4b.api.retry``); on a 401 it asks the session store
+for a refreshed token (one shared refresh) and tries once more. All attempts
+of a call stay within ``call_deadline``. Statuses become :class:`ApiError` in
+``sansio`` only. The pagination wart of the API (``page_size`` for invoices
+and vendors, ``per_page`` for products) is absorbed in ``_paging``.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
-from finizi_b4b.api import sansio
-from finizi_b4b.api.models import Entity, Invoice, Page, SimilarProduct, TokenPair, User, Vendor, structure
-from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure, Upload
-from finizi_b4b.errors import ErrorCode, ToolError
-from finizi_b4b.session import SESSION_EXPIRED, RefreshRejected, SessionStore
+import anyio
+import attrs
 
-__all__ = ["B4BClient"]
+from finizi_b4b.api import sansio
+from finizi_b4b.api.errors import ApiError, Subject
+from finizi_b4b.api.headers import api_headers
+from finizi_b4b.api.models import Entity, Invoice, Page, SimilarProduct, TokenPair, User, Vendor, structure
+from finizi_b4b.api.retry import RetryPolicy
+from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure, Upload
+from finizi_b4b.errors import ErrorCode
+from finizi_b4b.redact import Redactor
+from finizi_b4b.session import RefreshRejected, SessionStore, session_expired
+
+__all__ = ["DEFAULT_CALL_DEADLINE", "B4BClient", "call_deadline_for"]
+
+log = logging.getLogger("finizi_b4b.http")
 
 API = "/api/v1"
 Query = tuple[tuple[str, str], ...]
+
+LOGIN = Subject("login")
+LOGOUT = Subject("logout")
+REFRESH = Subject("refresh")
+ME = Subject("user")
+MY_ENTITIES = Subject("my_entities")
+NEW_ENTITY = Subject("new_entity")
+
+
+def call_deadline_for(request_timeout: float) -> float:
+    """The default limit of all attempts of one call: three attempts plus the backoff between them."""
+    return 3 * request_timeout + 1.0
+
+
+DEFAULT_CALL_DEADLINE = call_deadline_for(30.0)
 
 
 def _query(**params: Any) -> Query:
@@ -36,92 +64,175 @@ def _paging(style: Literal["page_size", "per_page"], page: int, size: int) -> di
     return {"page": page, style: size}
 
 
+def _usable_token(value: Any) -> bool:
+    return isinstance(value, str) and bool(value) and all(" " < ch < "\x7f" for ch in value)
+
+
+def _tokens(body: Any, subject: Subject) -> TokenPair:
+    """The token pair of a login or refresh answer; an empty token or one that could split a header is bad."""
+    pair = structure(body, TokenPair)
+    if not _usable_token(pair.access_token) or (
+        pair.refresh_token is not None and not _usable_token(pair.refresh_token)
+    ):
+        raise ApiError(ErrorCode.BAD_RESPONSE, "bad_token", subject=subject)
+    return pair
+
+
+def _entity(entity_id: str) -> Subject:
+    return Subject("entity", (entity_id,))
+
+
 class B4BClient:
     """Typed calls to the Finizi B4B API over a :class:`Transport`."""
 
-    def __init__(self, transport: Transport, session: SessionStore) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        session: SessionStore,
+        *,
+        retry: RetryPolicy | None = None,
+        call_deadline: float = DEFAULT_CALL_DEADLINE,
+    ) -> None:
         self.transport = transport
         self.session = session
+        self.retry = retry or RetryPolicy()
+        self.call_deadline = call_deadline
 
-    async def _send(self, request: ApiRequest) -> ApiResponse:
-        try:
+    # -- the one path of every request ---------------------------------------
+
+    def _prepare(self, request: ApiRequest) -> ApiRequest:
+        """The request with its API headers: the one place they are added."""
+        return attrs.evolve(request, headers=api_headers(request))
+
+    async def _attempt(self, request: ApiRequest, remaining: float) -> ApiResponse:
+        with anyio.move_on_after(remaining):
             return await self.transport.send(request)
-        except TransportFailure as exc:
-            raise sansio.transport_error(exc) from None
+        raise TransportFailure("timeout", "no answer within the call's deadline")
 
-    async def _call(self, request: ApiRequest, what: str, *, auth: bool = True) -> Any:
-        if not auth:
-            return sansio.decode(await self._send(request), what)
-        token = self.session.access_token()
-        resp = await self._send(request.with_token(token))
-        if resp.status == 401:
-            token = await self.session.refresh_after(token, self._refresh)
-            resp = await self._send(request.with_token(token))
+    async def _exchange(self, request: ApiRequest, deadline: float, subject: Subject) -> ApiResponse:
+        """One answer that is not a passing failure, after the retries the policy allows."""
+        repeatable = self.retry.repeatable(request)
+        attempt = 0
+        while True:
+            attempt += 1
+            remaining = deadline - anyio.current_time()
+            try:
+                if remaining <= 0:
+                    raise TransportFailure("timeout", "the call's deadline passed")
+                resp = await self._attempt(request, remaining)
+            except TransportFailure as exc:
+                failure = sansio.transport_error(exc, subject)
+            else:
+                if resp.status not in sansio.TRANSIENT_STATUSES:
+                    return resp
+                failure = sansio.error_for(resp, subject)
+            left = deadline - anyio.current_time()
+            wait = self.retry.wait_before_retry(failure, attempt, left) if repeatable else None
+            if wait is None:
+                raise failure
+            log.info(
+                "%s %s: %s on attempt %d; retrying in %.2f s",
+                request.method,
+                request.path,
+                failure.status or failure.reason,
+                attempt,
+                wait,
+            )
+            await self.retry.sleep(wait)
+
+    async def _call(
+        self, request: ApiRequest, subject: Subject, *, token: str | None = None, refresh: bool = True
+    ) -> Any:
+        """The decoded answer of an authenticated call (``token`` given: that token, no refresh)."""
+        deadline = anyio.current_time() + self.call_deadline
+        token = token or self.session.access_token()
+        resp = await self._exchange(self._prepare(request).with_token(token), deadline, subject)
+        if resp.status == 401 and refresh:
+            token = await self.session.refresh_after(
+                token, self._refresh, timeout=deadline - anyio.current_time()
+            )
+            # A 401 was not acted on, so the write may take a new Idempotency-Key; a backend that keeps
+            # the answer of a refused request under its key would otherwise replay the 401.
+            resp = await self._exchange(self._prepare(request).with_token(token), deadline, subject)
             if resp.status == 401:
-                self.session.clear()
-                raise ToolError(ErrorCode.SESSION_EXPIRED, SESSION_EXPIRED, status=401)
-        return sansio.decode(resp, what)
+                self.session.clear_if_current(token)
+                raise session_expired()
+        return sansio.decode(resp, subject)
 
     async def _refresh(self, refresh_token: str) -> TokenPair:
-        request = ApiRequest("POST", f"{API}/auth/refresh", json={"refresh_token": refresh_token})
-        resp = await self._send(request)
+        body = {"refresh_token": refresh_token}
+        request = self._prepare(ApiRequest("POST", f"{API}/auth/refresh", json=body))
+        # A POST without an Idempotency-Key: never repeated, as the backend may have rotated the token.
+        resp = await self._exchange(request, anyio.current_time() + self.call_deadline, REFRESH)
         if resp.status in (401, 403):
             raise RefreshRejected
-        return structure(sansio.decode(resp, "The session refresh"), TokenPair)
+        return _tokens(sansio.decode(resp, REFRESH), REFRESH)
 
     # -- auth and the user -------------------------------------------------
 
-    async def login(self, phone: str, password: str) -> TokenPair:
-        request = ApiRequest("POST", f"{API}/auth/login", json={"phone": phone, "password": password})
-        resp = await self._send(request)
-        if resp.status == 401:
-            detail = sansio.backend_detail(resp)
-            raise ToolError(
-                ErrorCode.INVALID_CREDENTIALS,
-                "Login failed: "
-                + (detail or "the phone number or password is incorrect")
-                + ". Check the credentials and try again.",
-                status=401,
-            )
-        return structure(sansio.decode(resp, "The login"), TokenPair)
+    async def login(self, phone: str, password: str) -> tuple[TokenPair, User]:
+        """The new session's tokens and its user; nothing is stored here (``SessionStore.sign_in`` does)."""
+        request = self._prepare(
+            ApiRequest("POST", f"{API}/auth/login", json={"phone": phone, "password": password})
+        )
+        quiet = Redactor([password])
+        try:
+            resp = await self._exchange(request, anyio.current_time() + self.call_deadline, LOGIN)
+            if resp.status == 401:
+                raise ApiError(
+                    ErrorCode.INVALID_CREDENTIALS,
+                    "credentials",
+                    status=401,
+                    detail=sansio.backend_detail(resp),
+                    subject=LOGIN,
+                )
+            tokens = _tokens(sansio.decode(resp, LOGIN), LOGIN)
+        except ApiError as exc:
+            if exc.detail:  # a backend that echoes the password must not pass it on
+                exc.detail = quiet.text(exc.detail)
+            raise
+        me = ApiRequest("GET", f"{API}/users/me")
+        user = structure(await self._call(me, ME, token=tokens.access_token, refresh=False), User)
+        return tokens, user
 
-    async def logout(self) -> None:
-        await self._call(ApiRequest("POST", f"{API}/auth/logout"), "The logout")
+    async def logout(self, token: str) -> None:
+        await self._call(ApiRequest("POST", f"{API}/auth/logout"), LOGOUT, token=token, refresh=False)
 
     async def me(self) -> User:
-        return structure(await self._call(ApiRequest("GET", f"{API}/users/me"), "The current user"), User)
+        return structure(await self._call(ApiRequest("GET", f"{API}/users/me"), ME), User)
 
     # -- entities ----------------------------------------------------------
 
     async def my_entities(self, *, detailed: bool = False) -> list[Entity]:
         request = ApiRequest("GET", f"{API}/users/me/entities", _query(detailed=detailed or None))
-        body = await self._call(request, "Your entity list")
+        body = await self._call(request, MY_ENTITIES)
         if isinstance(body, dict) and isinstance(body.get("items"), list):
             body = body["items"]
         return structure(body, list[Entity])
 
     async def get_entity(self, entity_id: str) -> Entity:
-        body = await self._call(ApiRequest("GET", f"{API}/entities/{entity_id}"), f"Entity {entity_id}")
+        body = await self._call(ApiRequest("GET", f"{API}/entities/{entity_id}"), _entity(entity_id))
         return structure(body, Entity)
 
     async def create_entity(self, fields: dict[str, Any]) -> Entity:
-        body = await self._call(ApiRequest("POST", f"{API}/entities", json=fields), "The new entity")
+        body = await self._call(ApiRequest("POST", f"{API}/entities", json=fields), NEW_ENTITY)
         return structure(body, Entity)
 
     async def update_entity(self, entity_id: str, fields: dict[str, Any]) -> Entity:
         request = ApiRequest("PUT", f"{API}/entities/{entity_id}", json=fields)
-        return structure(await self._call(request, f"Entity {entity_id}"), Entity)
+        return structure(await self._call(request, _entity(entity_id)), Entity)
 
     # -- invoices ----------------------------------------------------------
 
     async def list_invoices(self, entity_id: str, *, page: int, page_size: int, **filters: Any) -> Page:
+        """One page; ``extra`` keeps ``total_amount`` and ``aggregations`` when the API sends them."""
         query = _query(**_paging("page_size", page, page_size), **filters)
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices", query)
-        return structure(await self._call(request, f"Entity {entity_id}"), Page)
+        return structure(await self._call(request, _entity(entity_id)), Page)
 
     async def get_invoice(self, entity_id: str, invoice_id: str) -> Invoice:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices/{invoice_id}")
-        body = await self._call(request, f"Invoice {invoice_id} of entity {entity_id}")
+        body = await self._call(request, Subject("invoice", (invoice_id, entity_id)))
         return structure(body, Invoice)
 
     async def import_invoice_xml(
@@ -130,10 +241,10 @@ class B4BClient:
         request = ApiRequest(
             "POST",
             f"{API}/entities/{entity_id}/invoices/xml",
-            _query(auto_classify=auto_classify),
+            _query(auto_classify=auto_classify, dry_run=False),
             upload=Upload("file", filename, content),
         )
-        body = await self._call(request, f"The invoice import into entity {entity_id}")
+        body = await self._call(request, Subject("invoice_import", (entity_id,)))
         structure(body, Invoice)  # checks the shape; the answer is returned whole
         return body
 
@@ -145,9 +256,9 @@ class B4BClient:
             f"{API}/entities/{entity_id}/invoices/stats/summary",
             _query(date_from=date_from, date_to=date_to),
         )
-        body = await self._call(request, f"Entity {entity_id}")
+        body = await self._call(request, _entity(entity_id))
         if not isinstance(body, dict):
-            raise ToolError(ErrorCode.BAD_RESPONSE, "The B4B API sent malformed invoice statistics.")
+            raise ApiError(ErrorCode.BAD_RESPONSE, "malformed", facts={"record": "invoice statistics"})
         return body
 
     # -- vendors -----------------------------------------------------------
@@ -155,22 +266,39 @@ class B4BClient:
     async def list_vendors(self, entity_id: str, *, page: int, page_size: int, q: str | None = None) -> Page:
         query = _query(**_paging("page_size", page, page_size), q=q)
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors", query)
-        return structure(await self._call(request, f"Entity {entity_id}"), Page)
+        return structure(await self._call(request, _entity(entity_id)), Page)
 
     async def get_vendor(self, entity_id: str, vendor_id: str) -> Vendor:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors/{vendor_id}")
-        body = await self._call(request, f"Vendor {vendor_id} of entity {entity_id}")
+        body = await self._call(request, Subject("vendor", (vendor_id, entity_id)))
         return structure(body, Vendor)
 
     async def vendor_by_tax_id(self, entity_id: str, tax_id: str) -> tuple[Vendor, dict[str, Any]]:
-        """The vendor for a tax id (a branch id falls back to its parent) and the rest of ``data``."""
+        """The vendor for a tax id (a branch id falls back to its parent) and the rest of the answer.
+
+        Every documented shape is read: ``{"success": true, "data": {"vendor": {...}}}`` and the
+        older ``{"vendor": {...}}``. A 404, ``data: null`` or ``vendor: null`` is not found.
+        """
+        subject = Subject("vendor_tax_id", (tax_id, entity_id))
         request = ApiRequest(
             "POST", f"{API}/entities/{entity_id}/vendors/search-by-tax-id", json={"tax_id": tax_id}
         )
-        body = await self._call(request, f"Vendor with tax id {tax_id} in entity {entity_id}")
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or "vendor" not in data:
-            raise ToolError(ErrorCode.BAD_RESPONSE, "The B4B API sent a malformed vendor search answer.")
+        body = await self._call(request, subject)
+        malformed = ApiError(
+            ErrorCode.BAD_RESPONSE, "malformed", subject=subject, facts={"record": "vendor search"}
+        )
+        if not isinstance(body, dict):
+            raise malformed
+        if "data" in body:
+            data = body["data"]
+        elif "vendor" in body:
+            data = body
+        else:
+            raise malformed
+        if data is None or (isinstance(data, dict) and data.get("vendor") is None):
+            raise ApiError(ErrorCode.NOT_FOUND, "no_match", subject=subject)
+        if not isinstance(data, dict):
+            raise malformed
         rest = {k: v for k, v in data.items() if k != "vendor"}
         return structure(data["vendor"], Vendor), rest
 
@@ -181,7 +309,7 @@ class B4BClient:
     ) -> Page:
         query = _query(**_paging("per_page", page, per_page), search=search)
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/products", query)
-        return structure(await self._call(request, f"Entity {entity_id}"), Page)
+        return structure(await self._call(request, _entity(entity_id)), Page)
 
     async def similar_products(
         self, entity_id: str, *, query_text: str, top_k: int, min_similarity: float
@@ -193,7 +321,7 @@ class B4BClient:
             "min_similarity": min_similarity,
         }
         request = ApiRequest("POST", f"{API}/semantic-search/products/search", json=payload)
-        body = await self._call(request, f"Entity {entity_id}")
+        body = await self._call(request, _entity(entity_id))
         return structure(body, list[SimilarProduct])
 
     async def aclose(self) -> None:

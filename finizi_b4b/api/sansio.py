@@ -1,136 +1,218 @@
-"""Pure functions of the API client: no I/O here.
+"""Pure functions of the API client: no I/O here, and no words for the model.
 
-``decode`` turns an HTTP answer into JSON or into the one :class:`ToolError`
+``decode`` turns an HTTP answer into JSON or into the one :class:`ApiError`
 that status means; it is the only place that maps statuses to errors.
+
+JSON is read strictly: ``NaN``, ``Infinity`` and numbers too large for a
+float (``1e999``) are refused as a ``bad_response`` (reason
+``"not_strict_json"``) rather than passed on, because no JSON a tool returns
+may hold them, and making up a value (``null``, a string) would misstate what
+the API said.
+
+The bodies of 5xx answers are never read into an error: they can hold a
+backend's internals (stack traces, connection strings). A short digest
+(status, length and a SHA-256 prefix) is logged instead, enough to match the
+answer with the backend's own logs.
 """
 
 from __future__ import annotations
 
+import email.utils
+import hashlib
+import logging
+import math
+import time
 from typing import Any
 
 from pydantic_core import from_json
 
-from finizi_b4b.api.transport import ApiResponse, TransportFailure
-from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.api.errors import ApiError, Subject
+from finizi_b4b.api.transport import MAX_ANSWER_BYTES, ApiResponse, TransportFailure
+from finizi_b4b.errors import ErrorCode
 
-__all__ = ["backend_detail", "decode", "error_for", "transport_error"]
+__all__ = [
+    "TRANSIENT_STATUSES",
+    "NotStrictJson",
+    "backend_detail",
+    "body_digest",
+    "decode",
+    "error_for",
+    "parse_json",
+    "retry_after_seconds",
+    "transport_error",
+]
+
+log = logging.getLogger("finizi_b4b.http")
 
 _MAX_DETAIL = 300
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+_DETAIL_KEYS = ("detail", "message", "error")
 
 
-def _json_body(resp: ApiResponse) -> Any:
-    if not resp.body:
-        return None
-    # pydantic-core (which the mcp SDK brings) parses a page of invoices in about half json's time.
-    return from_json(resp.body)
+class NotStrictJson(ValueError):
+    """The body parsed as JSON only with a non-finite number in it."""
 
 
-def backend_detail(resp: ApiResponse) -> str | None:
-    """The backend's FastAPI ``detail`` as one short line, or ``None`` (HTML pages, empty bodies)."""
-    ctype = resp.header("content-type") or ""
-    if "json" not in ctype:
+def _has_non_finite(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON: ``ValueError`` for invalid JSON, :class:`NotStrictJson` for NaN or infinities."""
+    if not body:
         return None
     try:
-        body = _json_body(resp)
+        # pydantic-core (which the mcp SDK brings) parses a page of invoices in about half json's time.
+        value = from_json(body, allow_inf_nan=False)
     except ValueError:
-        return None
-    detail = body.get("detail") if isinstance(body, dict) else None
+        if b"NaN" in body or b"Infinity" in body:
+            try:
+                from_json(body)
+            except ValueError:
+                raise ValueError("not JSON") from None
+            raise NotStrictJson("NaN or Infinity") from None
+        raise
+    # 1e999 parses to inf even with allow_inf_nan=False.
+    if _has_non_finite(value):
+        raise NotStrictJson("a number out of range")
+    return value
+
+
+def _one_line(text: str) -> str | None:
+    text = " ".join(text.split())
+    return text[: _MAX_DETAIL - 1] + "…" if len(text) > _MAX_DETAIL else text or None
+
+
+def _detail_text(detail: Any) -> str | None:
     if isinstance(detail, str):
-        text = detail
-    elif isinstance(detail, list):
+        return detail
+    if isinstance(detail, list):  # FastAPI's 422 list form
         parts = []
         for item in detail:
+            if isinstance(item, str):
+                parts.append(item)
+                continue
             if not isinstance(item, dict):
                 continue
             loc = [str(p) for p in item.get("loc", []) if p not in ("body", "query", "path")]
             msg = str(item.get("msg", "invalid value"))
             parts.append(f"{'.'.join(loc)}: {msg}" if loc else msg)
-        text = "; ".join(parts)
-    else:
+        return "; ".join(parts)
+    if isinstance(detail, dict):
+        return next((detail[k] for k in ("message", "msg", "error") if isinstance(detail.get(k), str)), None)
+    return None
+
+
+def backend_detail(resp: ApiResponse) -> str | None:
+    """The backend's own words for a 4xx, as one short line: ``detail``, else ``message``, else ``error``.
+
+    ``None`` for 5xx answers (never shown), HTML pages and empty bodies.
+    """
+    if resp.status >= 500:
         return None
-    text = " ".join(text.split())
-    return text[: _MAX_DETAIL - 1] + "…" if len(text) > _MAX_DETAIL else text or None
+    ctype = resp.header("content-type") or ""
+    if "json" not in ctype:
+        return None
+    try:
+        body = parse_json(resp.body)
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    for key in _DETAIL_KEYS:
+        text = _detail_text(body.get(key))
+        if text:
+            return _one_line(text)
+    return None
 
 
-def _retry_after(resp: ApiResponse) -> str:
+def body_digest(body: bytes) -> str:
+    return f"{len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()[:16]}"
+
+
+def retry_after_seconds(resp: ApiResponse, now: float | None = None) -> float | None:
+    """``Retry-After`` in seconds from now (delta-seconds or an HTTP date), or ``None``."""
     raw = (resp.header("retry-after") or "").strip()
-    return f" Retry after {raw} seconds." if raw.isdigit() else " Wait a moment before retrying."
+    if not raw:
+        return None
+    if raw.isdigit():
+        return float(raw)
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def error_for(resp: ApiResponse, what: str) -> ToolError:
-    """The error a non-2xx answer means. ``what`` names the object asked for, e.g. ``Invoice 1f…``."""
+def error_for(resp: ApiResponse, subject: Subject | None = None) -> ApiError:
+    """The error a non-2xx answer means."""
     status = resp.status
+    if 300 <= status < 400:
+        return ApiError(ErrorCode.BAD_RESPONSE, "redirect", status=status, subject=subject)
     detail = backend_detail(resp)
-    said = f" The API said: {detail.rstrip('.')}." if detail else ""
+    if status >= 500:
+        log.warning("the B4B API answered HTTP %d: body not shown (%s)", status, body_digest(resp.body))
     if status == 401:
-        return ToolError(
-            ErrorCode.NOT_AUTHENTICATED, "The B4B API rejected the session." + said, status=status
-        )
-    if status in (403, 404):
-        # The same code and words for both, so that ids cannot be probed.
-        return ToolError(
-            ErrorCode.NOT_FOUND,
-            f"{what} was not found or not accessible with your account. "
-            "Check the id (list_entities and the list tools show valid ones).",
-            status=status,
-        )
-    if status == 409:
-        return ToolError(
-            ErrorCode.CONFLICT,
-            f"The B4B API refused this as a conflict with existing data.{said} Nothing was changed.",
-            status=status,
-        )
-    if status == 413:
-        return ToolError(
-            ErrorCode.PAYLOAD_TOO_LARGE,
-            "The B4B API refused the upload as too large (limit 5 MB).",
-            status=status,
-        )
-    if status in (400, 422):
-        return ToolError(
-            ErrorCode.VALIDATION_FAILED,
-            f"The B4B API rejected the request as invalid.{said} Correct the input and try again.",
-            status=status,
-        )
-    if status == 429:
-        return ToolError(
-            ErrorCode.RATE_LIMITED,
-            "The B4B API is rate limiting requests." + _retry_after(resp),
-            status=status,
-        )
-    if status in (502, 503, 504):
-        return ToolError(
-            ErrorCode.BACKEND_UNAVAILABLE,
-            f"The Finizi B4B API is temporarily unavailable (HTTP {status}). Try again in a moment.",
-            status=status,
-        )
-    return ToolError(
-        ErrorCode.BACKEND_ERROR,
-        f"The B4B API failed with HTTP {status} ({what}).{said} Try again later.",
+        code = ErrorCode.NOT_AUTHENTICATED
+    elif status in (403, 404):
+        code = ErrorCode.NOT_FOUND  # the same for both, so that ids cannot be probed
+    elif status == 409:
+        code = ErrorCode.CONFLICT
+    elif status == 413:
+        code = ErrorCode.PAYLOAD_TOO_LARGE
+    elif status in (400, 422):
+        code = ErrorCode.VALIDATION_FAILED
+    elif status == 429:
+        code = ErrorCode.RATE_LIMITED
+    elif status in (502, 503, 504):
+        code = ErrorCode.BACKEND_UNAVAILABLE
+    else:
+        code = ErrorCode.BACKEND_ERROR
+    transient = status in TRANSIENT_STATUSES
+    return ApiError(
+        code,
+        "status",
         status=status,
+        detail=detail,
+        subject=subject,
+        retryable=transient,
+        retry_after=retry_after_seconds(resp) if transient else None,
     )
 
 
-def decode(resp: ApiResponse, what: str) -> Any:
+def decode(resp: ApiResponse, subject: Subject | None = None) -> Any:
     """The JSON of a 2xx answer, or the error its status means."""
     if not 200 <= resp.status < 300:
-        raise error_for(resp, what)
+        raise error_for(resp, subject)
+    if len(resp.body) > MAX_ANSWER_BYTES:  # transports that do not cap (a replayed cassette)
+        raise ApiError(ErrorCode.BAD_RESPONSE, "too_large", status=resp.status, subject=subject)
     try:
-        return _json_body(resp)
-    except ValueError:
-        raise ToolError(
-            ErrorCode.BAD_RESPONSE,
-            f"The B4B API sent an answer that is not JSON ({what}). Check FINIZI_API_URL.",
-            status=resp.status,
+        return parse_json(resp.body)
+    except NotStrictJson:
+        raise ApiError(
+            ErrorCode.BAD_RESPONSE, "not_strict_json", status=resp.status, subject=subject
         ) from None
+    except ValueError:
+        raise ApiError(ErrorCode.BAD_RESPONSE, "not_json", status=resp.status, subject=subject) from None
 
 
-def transport_error(exc: TransportFailure) -> ToolError:
+def transport_error(exc: TransportFailure, subject: Subject | None = None) -> ApiError:
+    if exc.kind == "too_large":
+        return ApiError(ErrorCode.BAD_RESPONSE, "too_large", subject=subject)
     if exc.kind == "timeout":
-        return ToolError(
-            ErrorCode.BACKEND_TIMEOUT, "The Finizi B4B API did not answer in time. Try again in a moment."
-        )
-    return ToolError(
-        ErrorCode.BACKEND_UNAVAILABLE,
-        f"Could not reach the Finizi B4B API ({exc.detail}). Check FINIZI_API_URL and your network.",
+        return ApiError(ErrorCode.BACKEND_TIMEOUT, "timeout", subject=subject, retryable=True)
+    return ApiError(
+        ErrorCode.BACKEND_UNAVAILABLE, "connect", detail=exc.detail, subject=subject, retryable=True
     )

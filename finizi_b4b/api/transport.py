@@ -11,10 +11,12 @@ from typing import Any, Protocol
 
 import attrs
 
-__all__ = ["ApiRequest", "ApiResponse", "Transport", "TransportFailure", "Upload"]
+__all__ = ["MAX_ANSWER_BYTES", "ApiRequest", "ApiResponse", "Transport", "TransportFailure", "Upload"]
 
 # The response headers worth keeping (for errors, recording and replay).
 KEPT_HEADERS = ("content-type", "retry-after", "www-authenticate")
+# No answer of the API comes near this; a larger one is refused, never held in memory.
+MAX_ANSWER_BYTES = 20 * 1024 * 1024
 
 
 @attrs.frozen
@@ -29,7 +31,12 @@ class Upload:
 
 @attrs.frozen
 class ApiRequest:
-    """What to send, with the bearer token kept apart from the headers so it is easy to redact."""
+    """What to send, with the bearer token kept apart from the headers so it is easy to redact.
+
+    ``headers`` are the API's own request headers (``X-Entity-Id``,
+    ``Idempotency-Key``, ``X-Agent-*``), added by the client in one place
+    before the request reaches a transport; they never hold the token.
+    """
 
     method: str
     path: str
@@ -37,9 +44,14 @@ class ApiRequest:
     json: Any = None
     upload: Upload | None = None
     token: str | None = attrs.field(default=None, repr=False)
+    headers: tuple[tuple[str, str], ...] = ()
 
-    def with_token(self, token: str) -> ApiRequest:
+    def with_token(self, token: str | None) -> ApiRequest:
         return attrs.evolve(self, token=token)
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), None)
 
 
 @attrs.frozen
@@ -57,7 +69,7 @@ class TransportFailure(Exception):
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(f"{kind}: {detail}")
-        self.kind = kind  # "timeout" or "connect"
+        self.kind = kind  # "timeout", "connect" or "too_large" (an answer over MAX_ANSWER_BYTES)
         self.detail = detail
 
 

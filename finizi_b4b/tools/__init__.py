@@ -5,13 +5,16 @@ from __future__ import annotations
 from finizi_b4b.tools.auth import AuthTools
 from finizi_b4b.tools.base import Call, Handler, Services
 from finizi_b4b.tools.entities import EntityTools
+from finizi_b4b.tools.imports import ImportTools
 from finizi_b4b.tools.invoices import InvoiceTools
 from finizi_b4b.tools.products import ProductTools
 from finizi_b4b.tools.vendors import VendorTools
 
 __all__ = ["HANDLER_CLASSES", "Call", "Handler", "Services", "registry"]
 
-HANDLER_CLASSES: tuple[type[Handler], ...] = (AuthTools, EntityTools, InvoiceTools, VendorTools, ProductTools)
+HANDLER_CLASSES: tuple[type[Handler], ...] = (
+    AuthTools, EntityTools, InvoiceTools, ImportTools, VendorTools, ProductTools
+)
 
 
 def registry() -> dict[str, tuple[type[Handler], str]]:

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.api.errors import ApiError
+from finizi_b4b.errors import ErrorCode
 
 if TYPE_CHECKING:
     from finizi_b4b.api.client import B4BClient
+    from finizi_b4b.api.headers import ToolCallContext
     from finizi_b4b.api.models import Page
     from finizi_b4b.config import Settings
     from finizi_b4b.session import SessionStore
@@ -46,10 +48,15 @@ async def _no_progress(progress: float, total: float | None, message: str | None
 
 @attrs.frozen
 class Call:
-    """One tool call: its validated arguments (defaults filled in) and a progress reporter."""
+    """One tool call: its validated arguments (defaults filled in), a progress reporter, and who it is.
+
+    ``context`` (session, MCP request id, tool name) becomes the ``X-Agent-*``
+    headers of every request the handler makes.
+    """
 
     args: dict[str, Any]
     progress: Progress = _no_progress
+    context: ToolCallContext | None = None
 
     def __getitem__(self, key: str) -> Any:
         return self.args[key]
@@ -91,7 +98,7 @@ def project(items: Iterable[Any], fields: Sequence[str], what: str) -> list[dict
     out = []
     for item in items:
         if not isinstance(item, dict) or item.get("id") is None:
-            raise ToolError(ErrorCode.BAD_RESPONSE, f"The B4B API sent a malformed {what} list item.")
+            raise ApiError(ErrorCode.BAD_RESPONSE, "malformed", facts={"record": f"{what} list item"})
         row = {field: item[field] for field in wanted if field in item}
         if "direction" in row:
             row["direction"] = direction_label(row["direction"])

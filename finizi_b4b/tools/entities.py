@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from finizi_b4b.api.errors import ApiError
 from finizi_b4b.api.models import unstructure
 from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.tools import messages
 from finizi_b4b.tools.base import Call, Handler, list_result, project, tool
 
 __all__ = ["EntityTools"]
@@ -47,10 +49,12 @@ class EntityTools(Handler):
             )
         try:
             entity = await self.client.update_entity(call["entity_id"], fields)
-        except ToolError as exc:
+        except ApiError as exc:
             if exc.code is ErrorCode.NOT_FOUND:
                 # The same words whether the entity is missing, another company's, or read-only to
                 # this user's role, so that nothing can be probed; the hint covers the last case.
-                exc.message += " Changing an entity also needs the owner or admin role there."
+                error = messages.tool_error(exc)
+                error.message += messages.ENTITY_ROLE_HINT
+                raise error from None
             raise
         return {"message": "Entity updated: " + ", ".join(fields) + ".", "data": unstructure(entity)}

@@ -7,9 +7,10 @@ from typing import Any
 from finizi_b4b.api.models import unstructure
 from finizi_b4b.tools.base import Call, Handler, page_result, project, tool
 
-__all__ = ["ProductTools"]
+__all__ = ["COMPACT", "ProductTools"]
 
-COMPACT = ("name", "sku", "unit", "unit_price", "vat_rate")
+# The backend's ProductBase fields: code is the SKU, vat_rate a fraction (0.1 for 10 %).
+COMPACT = ("code", "name", "unit_of_measurement", "default_sell_price", "inventory_type", "vat_rate")
 
 
 class ProductTools(Handler):
@@ -31,7 +32,7 @@ class ProductTools(Handler):
         )
         items = []
         for match in matches:
-            product = unstructure(match.data)
+            product = unstructure(match.product())
             row = {"id": product["id"], **{f: product[f] for f in COMPACT if f in product}}
             row["similarity"] = match.similarity
             items.append(row)

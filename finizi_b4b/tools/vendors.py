@@ -6,6 +6,7 @@ from typing import Any
 
 from finizi_b4b.api.models import unstructure
 from finizi_b4b.errors import ToolError
+from finizi_b4b.tools import messages
 from finizi_b4b.tools.base import Call, Handler, page_result, project, tool
 
 __all__ = ["VendorTools"]
@@ -34,5 +35,5 @@ class VendorTools(Handler):
         matched_parent = bool(rest.get("matched_parent")) or data.get("tax_id") != tax_id
         result: dict[str, Any] = {"data": data}
         if matched_parent:
-            result["message"] = f"No vendor has the branch tax id {tax_id}; this is its parent company."
+            result["message"] = messages.branch_fallback(tax_id)
         return result

@@ -1,0 +1,212 @@
+"""Every sentence a model reads about a failure, in one place.
+
+The API layer and the session raise :class:`~finizi_b4b.api.errors.ApiError`
+with facts only (a code, a reason, the status, the backend's own ``detail``);
+:func:`tool_error` turns those facts into the :class:`ToolError` a tool call
+ends in. Handlers add their own hints here too, so that the wording of the
+server can be read (and reviewed) in one file.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from finizi_b4b.api.errors import ApiError, Subject
+from finizi_b4b.api.transport import MAX_ANSWER_BYTES
+from finizi_b4b.errors import ToolError
+
+__all__ = [
+    "BOTH_OR_NEITHER",
+    "ENTITY_ROLE_HINT",
+    "MISSING_CREDENTIALS",
+    "NOT_LOGGED_IN",
+    "NOT_STRICT_RESULT",
+    "SESSION_EXPIRED",
+    "branch_fallback",
+    "invalid_arguments",
+    "logout_note",
+    "subject_text",
+    "tool_error",
+]
+
+NOT_LOGGED_IN = "Authentication token is missing. Please login first using the 'login' tool."
+SESSION_EXPIRED = (
+    "Your session has expired and could not be renewed. Please log in again using the 'login' tool."
+)
+MISSING_CREDENTIALS = (
+    "No credentials given. Pass phone and password, or (recommended, so the password never passes "
+    "through the conversation) set FINIZI_PHONE and FINIZI_PASSWORD in the server's environment "
+    "and call login with no arguments."
+)
+
+NOT_STRICT_RESULT = (
+    "The result held a number that is not finite (NaN or Infinity), which JSON cannot carry; "
+    "it was refused rather than guessed at."
+)
+BOTH_OR_NEITHER = "give both phone and password, or neither to use the environment"
+ENTITY_ROLE_HINT = " Changing an entity also needs the owner or admin role there."
+
+
+def logout_note(exc: ApiError) -> str:
+    """What logout says when the backend could not be told (the session ends here all the same)."""
+    return " The server could not be told (" + _message(exc).rstrip(".") + "); the session was ended here."
+
+
+def branch_fallback(tax_id: str) -> str:
+    return f"No vendor has the branch tax id {tax_id}; this is its parent company."
+
+
+_SUBJECTS = {
+    "login": "The login",
+    "logout": "The logout",
+    "refresh": "The session refresh",
+    "user": "The current user",
+    "my_entities": "Your entity list",
+    "new_entity": "The new entity",
+    "entity": "Entity {0}",
+    "invoice": "Invoice {0} of entity {1}",
+    "invoice_import": "The invoice import into entity {0}",
+    "vendor": "Vendor {0} of entity {1}",
+    "vendor_tax_id": "Vendor with tax id {0} in entity {1}",
+}
+_MALFORMED = {
+    "not_object": "expected an object, got {got}",
+    "missing": "'{field}' is missing",
+    "wrong_shape": "'{field}' has the wrong shape",
+}
+
+
+def invalid_arguments(problems: Iterable[str]) -> str:
+    return "Invalid arguments: " + "; ".join(problems)
+
+
+def subject_text(subject: Subject | None) -> str:
+    if subject is None:
+        return "The request"
+    template = _SUBJECTS.get(subject.kind)
+    if template is None:
+        return "The request"
+    try:
+        return template.format(*subject.ids)
+    except IndexError:
+        return "The request"
+
+
+def _said(exc: ApiError) -> str:
+    return f" The API said: {exc.detail.rstrip('.')}." if exc.detail else ""
+
+
+def _seconds(value: float) -> int:
+    return max(1, math.ceil(value))
+
+
+def _when(exc: ApiError, otherwise: str) -> str:
+    if exc.retry_after is not None:
+        return f" Retry after {_seconds(exc.retry_after)} seconds."
+    return otherwise
+
+
+def _malformed(exc: ApiError) -> str:
+    facts = exc.facts
+    record = facts.get("record", "answer")
+    problem = _MALFORMED.get(str(facts.get("problem")))
+    if problem is None:
+        return f"The B4B API sent a malformed {record}."
+    try:
+        why = problem.format(field=facts.get("field", "?"), got=facts.get("got", "?"))
+    except (KeyError, IndexError):
+        return f"The B4B API sent a malformed {record}."
+    return f"The B4B API sent a malformed {record}: {why}."
+
+
+def _status_message(exc: ApiError, what: str) -> str:
+    status = exc.status or 0
+    said = _said(exc) if status < 500 else ""
+    if status == 401:
+        return "The B4B API rejected the session." + said
+    if status in (403, 404):
+        # The same words for both (and without the backend's), so that ids cannot be probed.
+        return (
+            f"{what} was not found or not accessible with your account. "
+            "Check the id (list_entities and the list tools show valid ones)."
+        )
+    if status == 409:
+        return f"The B4B API refused this as a conflict with existing data.{said} Nothing was changed."
+    if status == 413:
+        return f"The B4B API refused the upload as too large (limit 5 MB).{said}"
+    if status in (400, 422):
+        return f"The B4B API rejected the request as invalid.{said} Correct the input and try again."
+    if status == 429:
+        return "The B4B API is rate limiting requests." + said + _when(exc, " Wait a moment before retrying.")
+    if status in (502, 503, 504):
+        return f"The Finizi B4B API is temporarily unavailable (HTTP {status})." + _when(
+            exc, " Try again in a moment."
+        )
+    if status >= 500:
+        # The body of a 5xx can hold a backend's internals: it is never shown, only logged as a digest.
+        return f"The B4B API failed with HTTP {status} ({what}). Try again later."
+    return f"The B4B API refused the request with HTTP {status} ({what}).{said}"
+
+
+def _message(exc: ApiError) -> str:
+    what = subject_text(exc.subject)
+    reason = exc.reason
+    if reason == "not_logged_in":
+        return NOT_LOGGED_IN
+    if reason == "session_expired":
+        return SESSION_EXPIRED
+    if reason == "credentials":
+        return (
+            "Login failed: "
+            + (exc.detail or "the phone number or password is incorrect").rstrip(".")
+            + ". Check the credentials and try again."
+        )
+    if reason == "no_match":
+        return _status_message(ApiError(exc.code, "status", status=404), what)
+    if reason == "status":
+        return _status_message(exc, what)
+    if reason == "redirect":
+        return (
+            f"The B4B API answered with a redirect (HTTP {exc.status}) that was not followed: "
+            "redirects to another host, and any redirect of a login or session request, are refused "
+            "so that credentials stay with FINIZI_API_URL. Check FINIZI_API_URL (scheme, host and port)."
+        )
+    if reason == "too_large":
+        return (
+            f"The B4B API sent an answer over {MAX_ANSWER_BYTES // (1024 * 1024)} MB ({what}); "
+            "it was not read. Ask for less (a smaller page_size, or filters) and try again."
+        )
+    if reason == "not_json":
+        return f"The B4B API sent an answer that is not JSON ({what}). Check FINIZI_API_URL."
+    if reason == "not_strict_json":
+        return (
+            f"The B4B API sent JSON with a number that is not finite (NaN or Infinity) ({what}); "
+            "the answer was refused rather than guessed at."
+        )
+    if reason == "malformed":
+        return _malformed(exc)
+    if reason == "bad_token":
+        return (
+            f"The B4B API sent an unusable token ({what}): empty, or with characters a header cannot "
+            "carry. Nothing was stored. Try again; report it if it persists."
+        )
+    if reason in ("timeout", "refresh_timeout"):
+        return "The Finizi B4B API did not answer in time. Try again in a moment."
+    if reason == "connect":
+        detail = f" ({exc.detail})" if exc.detail else ""
+        return f"Could not reach the Finizi B4B API{detail}. Check FINIZI_API_URL and your network."
+    if reason == "refresh_interrupted":
+        return "The session refresh was interrupted. Try again in a moment."
+    return f"{what} failed unexpectedly; the details are in the server's log."
+
+
+def tool_error(exc: ApiError) -> ToolError:
+    """The tool error (stable code, actionable words, retry facts) for an API-layer failure."""
+    return ToolError(
+        exc.code,
+        _message(exc),
+        status=exc.status,
+        retryable=exc.retryable,
+        retry_after=exc.retry_after,
+    )
