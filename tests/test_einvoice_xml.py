@@ -7,7 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from finizi_b4b.einvoice_xml import InvoiceXMLError, build_einvoice_xml, check_well_formed, parse_einvoice
+from finizi_b4b.einvoice_xml import (
+    InvoiceXMLError,
+    build_einvoice_xml,
+    check_well_formed,
+    document_as_utf8,
+    parse_einvoice,
+    text_as_utf8,
+)
 
 SELLER = {
     "name": "Công ty TNHH Cà Phê Cao Nguyên",
@@ -113,3 +120,62 @@ def test_not_well_formed_says_where():
     with pytest.raises(InvoiceXMLError, match=r"not well-formed XML \(mismatched tag at line 1, column 17\)"):
         check_well_formed(b"<HDon><DLHDon></HDon>")
     check_well_formed(sample())
+
+
+# -- encodings ----------------------------------------------------------------------
+
+DECLARED = '<?xml version="1.0" encoding="{}"?><HDon>Cà phê Đắk Lắk</HDon>'
+
+
+@pytest.mark.parametrize("name", ["UTF-16", "windows-1258", "ISO-8859-1", "utf-8", "bogus"])
+def test_text_gets_a_utf8_declaration_whatever_it_named(name):
+    content = text_as_utf8(DECLARED.format(name))
+    assert content == DECLARED.format("UTF-8").encode("utf-8")
+    check_well_formed(content)
+
+
+def test_text_without_a_declaration_or_with_a_bom_is_plain_utf8():
+    assert text_as_utf8("<HDon>Đà Nẵng</HDon>") == "<HDon>Đà Nẵng</HDon>".encode()
+    with_bom = text_as_utf8("\ufeff<?xml version='1.0' encoding='utf-16'?><a/>")
+    assert with_bom == b"<?xml version='1.0' encoding=\"UTF-8\"?><a/>"
+    with pytest.raises(InvoiceXMLError, match="unpaired surrogate"):
+        text_as_utf8("<HDon>\ud800</HDon>")
+
+
+def test_utf8_documents_are_left_as_they_are():
+    for content in (sample(), b"<a/>", "\ufeff<a>ế</a>".encode("utf-8")):
+        assert document_as_utf8(content) is content
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "iso-8859-1"])
+def test_documents_in_other_encodings_become_utf8(codec):
+    text = '<?xml version="1.0" encoding="{}"?><a>Cà phê</a>'
+    content = document_as_utf8(text.format(codec.upper()).encode(codec))
+    assert content == text.format("UTF-8").encode("utf-8")
+
+
+def test_windows_1258_documents_are_decoded_and_tone_marks_joined():
+    raw = b'<?xml version="1.0" encoding="windows-1258"?><a>\xd0\xe3\xeck L\xe3\xeck</a>'  # tones apart
+    assert document_as_utf8(raw) == '<?xml version="1.0" encoding="UTF-8"?><a>Đắk Lắk</a>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'<?xml version="1.0" encoding="rot13"?><a/>', "'rot13' is not supported"),
+        (b'<?xml version="1.0" encoding="no-such"?><a/>', "'no-such' is not supported"),
+        (b'<?xml version="1.0" encoding="UTF-7"?><a/>', "'UTF-7' is not supported"),
+        (b'<?xml version="1.0" encoding="UTF-16"?><a/>', "names 'UTF-16' but the file is not"),
+        (b'<?xml version="1.0" encoding="cp500"?><a/>', "names 'cp500' but the file is not"),
+        (b'<?xml version="1.0" encoding="shift_jis"?><a>\x81</a>', "not valid shift_jis"),
+    ],
+)
+def test_documents_in_unusable_encodings_are_refused(content, message):
+    with pytest.raises(InvoiceXMLError, match=message):
+        document_as_utf8(content)
+
+
+def test_a_declared_encoding_costs_time_linear_in_the_size():
+    # a declaration that never closes is read only from the first 512 bytes
+    document_as_utf8(b"<?xml version='1.0' encoding='" + b"a" * 5_000_000)
+    assert text_as_utf8("<?xml " + " " * 5_000_000).startswith(b"<?xml ")
