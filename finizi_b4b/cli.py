@@ -7,7 +7,6 @@ is what a desktop client spawns; it imports only what the handshake needs.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
@@ -20,74 +19,45 @@ COMMANDS = ("serve", "sandbox", "demo", "check-schemas", "replay")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def setup_logging(level: str | None) -> None:
-    """Logs go to stderr only: stdout belongs to the protocol."""
-    chosen = (level or os.environ.get("FINIZI_B4B_LOG_LEVEL") or "INFO").upper()
+def setup_logging(level: str) -> None:
+    """Logs go to stderr only: stdout belongs to the protocol. ``level`` is one of ``LOG_LEVELS``."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format=LOG_FORMAT)
-    logging.getLogger("finizi_b4b").setLevel(chosen)
+    logging.getLogger("finizi_b4b").setLevel(level)
+
+
+def _log_level(args: argparse.Namespace, default: str | None = None) -> str:
+    """The chosen log level: ``--log-level``, else ``default``, else FINIZI_B4B_LOG_LEVEL, else INFO."""
+    from finizi_b4b.config import log_level
+
+    if args.log_level is not None:
+        return log_level(args.log_level)
+    if default is not None:
+        return default
+    env = os.environ.get("FINIZI_B4B_LOG_LEVEL", "").strip()
+    return log_level(env, source="FINIZI_B4B_LOG_LEVEL") if env else "INFO"
 
 
 def _add_log_level(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level",
-        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        type=str.upper,
-        help="how much to log on stderr (default INFO, or FINIZI_B4B_LOG_LEVEL)",
+        metavar="LEVEL",
+        help="how much to log on stderr: DEBUG, INFO, WARNING or ERROR "
+        "(default INFO, or FINIZI_B4B_LOG_LEVEL)",
     )
 
 
 def _serve(args: argparse.Namespace) -> int:
-    setup_logging(args.log_level)
-    import anyio
-
     from finizi_b4b.config import Settings
 
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        print(f"finizi-b4b: {exc}", file=sys.stderr)
-        return 2
-    record = args.record or settings.record_path
-    with contextlib.suppress(KeyboardInterrupt):
-        anyio.run(_serve_async, settings, args.sandbox, record)
-    return 0
+    setup_logging(_log_level(args))
+    settings = Settings.from_env()
+    from finizi_b4b.server import run
 
-
-async def _serve_async(settings: object, sandbox: bool, record: str | None) -> None:
-    from contextlib import AsyncExitStack
-
-    import attrs
-
-    from finizi_b4b.runtime import default_transport
-    from finizi_b4b.server import build_server, serve_stdio
-
-    log = logging.getLogger("finizi_b4b")
-    async with AsyncExitStack() as stack:
-        if sandbox:
-            from finizi_b4b.sandbox import DEMO_ADMIN, Sandbox
-
-            box = await stack.enter_async_context(Sandbox(port=0))
-            changes: dict[str, object] = {"api_url": box.url}
-            if not settings.phone:  # type: ignore[attr-defined]
-                changes.update(phone=DEMO_ADMIN.phone, password=DEMO_ADMIN.password)
-            settings = attrs.evolve(settings, **changes)
-            log.info("embedded sandbox API at %s (demo user %s)", box.url, DEMO_ADMIN.phone)
-        transport_factory = default_transport
-        router = None
-        if record:
-            from finizi_b4b.recording import Recorder
-
-            recorder = stack.enter_context(Recorder.open(record))
-            transport_factory = recorder.wrap_factory(default_transport)
-            router = recorder.router()
-            log.info("recording tool calls to %s", record)
-        server = build_server(settings, transport_factory=transport_factory, router=router)  # type: ignore[arg-type]
-        log.info("finizi-b4b %s serving on stdio; API %s", __version__, settings.api_url)  # type: ignore[attr-defined]
-        await serve_stdio(server)
+    return run(settings, sandbox=args.sandbox, record=args.record or settings.record_path)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    setup_logging(args.log_level or "WARNING")
+    setup_logging(_log_level(args, "WARNING"))
     from finizi_b4b.demo import run_demo
 
     return run_demo(scenario=args.scenario, record=args.record, verbose=args.verbose)
@@ -100,8 +70,8 @@ def _check_schemas(args: argparse.Namespace) -> int:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    setup_logging(args.log_level or "WARNING")
-    from finizi_b4b.recording import run_replay
+    setup_logging(_log_level(args, "WARNING"))
+    from finizi_b4b.cassette import run_replay
 
     return run_replay(args.cassettes, against=args.against)
 
@@ -196,7 +166,15 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "serve")  # `finizi-b4b` and `finizi-b4b --sandbox` mean serve
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    from finizi_b4b.config import ConfigError
+
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:  # one line, and nothing started
+        print(f"finizi-b4b: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C before the command was under way (while importing)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,28 +1,91 @@
-"""The one place that reads configuration from the environment."""
+"""The one place that reads configuration from the environment.
+
+Every problem found here is a :class:`ConfigError` whose message is one line
+that names the setting and says what it accepts; the command prints it and
+exits with status 2 before anything starts. A message never repeats a value
+that may hold a secret.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 import attrs
 
-__all__ = ["DEFAULT_API_URL", "Settings"]
+__all__ = ["DEFAULT_API_URL", "LOG_LEVELS", "ConfigError", "Settings", "api_base_url", "log_level"]
 
 DEFAULT_API_URL = "https://admin.finizi.ai"
+API_PATH = "/api/v1"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message is one line, fit to show as it is."""
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {raw!r}")
+        raise ConfigError(f"{name} must be a number of seconds, got {raw[:40]!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name} must be a finite number of seconds above 0, got {raw[:40]!r}")
     return value
+
+
+def log_level(value: str | None, *, source: str = "--log-level") -> str:
+    """``value`` as one of :data:`LOG_LEVELS` (any case), or a :class:`ConfigError` naming ``source``."""
+    chosen = (value or "").strip().upper()
+    if chosen not in LOG_LEVELS:
+        raise ConfigError(f"{source} must be one of {', '.join(LOG_LEVELS)}, got {(value or '')[:40]!r}")
+    return chosen
+
+
+def api_base_url(raw: str, *, name: str = "FINIZI_API_URL") -> str:
+    """The API's base address (scheme, host and port) from what a user may write.
+
+    ``https://host``, ``https://host/`` and ``https://host/api/v1`` (with or
+    without a final ``/``) all mean the same API. Another path, a query, a
+    fragment, or a ``user:password@`` part is refused.
+    """
+    value = raw.strip()
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a broken [IPv6] address
+        parts = None
+    if "@" in (value if parts is None else parts.netloc):
+        # user, user:password, or an empty one; the value itself is never shown: it holds a password.
+        raise ConfigError(
+            f"{name} must not contain a user name or password (user:password@); "
+            "set FINIZI_PHONE and FINIZI_PASSWORD instead"
+        )
+    shown = value[:200]
+    try:
+        if parts is None:
+            raise ValueError(shown)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{name} has a port or host that is not valid, got {shown!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http:// or https:// address with a host name, got {shown!r}")
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise ConfigError(f"{name} must not contain spaces or control characters, got {shown!r}")
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        raise ConfigError(f"{name} must not have a query or fragment (?… or #…), got {shown!r}")
+    path = parts.path.rstrip("/")
+    if path not in ("", API_PATH):
+        raise ConfigError(
+            f"{name} must be the API's address, such as {DEFAULT_API_URL} or {DEFAULT_API_URL}{API_PATH}; "
+            f"the path {parts.path!r} is not the API's"
+        )
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 @attrs.frozen
@@ -35,17 +98,32 @@ class Settings:
     request_timeout: float = 30.0
     connect_timeout: float = 10.0
     record_path: str | None = None
+    # The limit of all attempts of one call (retries included); None: 3 x request_timeout + 1 s.
+    call_deadline: float | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings from ``env`` (the process environment by default); a :class:`ConfigError` if wrong."""
         env = os.environ if env is None else env
-        url = env.get("FINIZI_API_URL", "").strip() or DEFAULT_API_URL
-        if not url.startswith(("http://", "https://")):
-            raise ValueError(f"FINIZI_API_URL must start with http:// or https://, got {url!r}")
         return cls(
-            api_url=url.rstrip("/"),
+            api_url=api_base_url(env.get("FINIZI_API_URL", "").strip() or DEFAULT_API_URL),
             phone=env.get("FINIZI_PHONE", "").strip() or None,
             password=env.get("FINIZI_PASSWORD") or None,
-            request_timeout=_float(env, "FINIZI_B4B_TIMEOUT", 30.0),
+            request_timeout=_seconds(env, "FINIZI_B4B_TIMEOUT", 30.0),
             record_path=env.get("FINIZI_B4B_RECORD", "").strip() or None,
+            call_deadline=_seconds(env, "FINIZI_B4B_CALL_DEADLINE", 0.0) or None,
         )
+
+    @property
+    def api_host(self) -> str:
+        """The API's host (and port), for log lines."""
+        return urlsplit(self.api_url).netloc
+
+    def credentials(self) -> str:
+        """Whether sign-in credentials are configured, in words (never their values)."""
+        if self.phone and self.password:
+            return "credentials configured (FINIZI_PHONE, FINIZI_PASSWORD)"
+        if self.phone or self.password:
+            missing = "FINIZI_PASSWORD" if self.phone else "FINIZI_PHONE"
+            return f"credentials incomplete ({missing} is not set)"
+        return "no credentials configured (login needs a phone and password)"

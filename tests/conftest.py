@@ -136,20 +136,128 @@ def invoice_xml(
     series: str, buyer_tax_id: str, *, seller_tax_id: str = "0305556667", number: str | None = None
 ) -> bytes:
     """A complete national-format e-invoice bought by ``buyer_tax_id``, numbered uniquely unless told."""
-    import datetime as dt
-    import uuid
+    from finizi_b4b.samples import sample_invoice_xml
 
-    from finizi_b4b.einvoice_xml import build_einvoice_xml
+    return sample_invoice_xml(series, buyer_tax_id, seller_tax_id=seller_tax_id, number=number)
 
-    return build_einvoice_xml(
-        series=series,
-        number=number or str(uuid.uuid4().int % 10**7),
-        issue_date=dt.date(2026, 5, 20),
-        seller={
-            "name": "Công ty TNHH Giấy Sài Gòn",
-            "tax_id": seller_tax_id,
-            "address": "Quận 7, TP. Hồ Chí Minh",
-        },
-        buyer={"name": "Sao Việt", "tax_id": buyer_tax_id},
-        lines=[{"name": "Giấy in A4", "unit": "ram", "quantity": 20, "unit_price": 78_000, "vat_rate": 10}],
-    )
+
+# -- the installed command over raw stdio (for what an SDK client cannot send) -----
+
+
+class RawServer:
+    """``finizi-b4b`` as a subprocess spoken to line by line; every wait is bounded."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None, stdin=None) -> None:
+        import os
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        command = Path(sys.executable).with_name("finizi-b4b")
+        base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+        self.proc = subprocess.Popen(
+            [str(command), *args],
+            stdin=subprocess.PIPE if stdin is None else stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**base, "FINIZI_API_URL": "http://127.0.0.1:9", **(env or {})},
+        )
+
+    def send(self, line: str | bytes) -> None:
+        data = line if isinstance(line, bytes) else line.encode("utf-8", "surrogatepass")
+        self.proc.stdin.write(data + b"\n")
+        self.proc.stdin.flush()
+
+    def receive(self, timeout: float = 5.0) -> dict | None:
+        """The next message the server writes, or None if none comes within ``timeout`` seconds."""
+        import json
+        import selectors
+
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.proc.stdout, selectors.EVENT_READ)
+            if not selector.select(timeout):
+                return None
+        line = self.proc.stdout.readline()
+        return json.loads(line) if line else None
+
+    def request(self, message: dict, timeout: float = 5.0) -> dict | None:
+        import json
+
+        self.send(json.dumps(message))
+        return self.receive(timeout)
+
+    def initialize(self) -> dict | None:
+        answer = self.request(
+            {
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "raw", "version": "0"},
+                },
+            },
+            timeout=30,
+        )
+        self.send('{"jsonrpc": "2.0", "method": "notifications/initialized"}')
+        return answer
+
+    def finish(self, timeout: float = 10.0) -> tuple[int | None, str]:
+        """Close stdin if open, wait for the exit (killing after ``timeout``); the exit code and stderr."""
+        import contextlib
+        import subprocess
+
+        with contextlib.suppress(OSError, ValueError):
+            self.proc.stdin.close()
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            code = None
+        return code, self.proc.stderr.read().decode("utf-8", "replace")
+
+
+@pytest.fixture
+def raw_server():
+    """``raw_server(*args, env=...)`` starts one; all are ended after the test."""
+    started: list[RawServer] = []
+
+    def start(*args: str, **kwargs) -> RawServer:
+        started.append(RawServer(*args, **kwargs))
+        return started[-1]
+
+    yield start
+    for server in started:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait(5)
+        for stream in (server.proc.stdin, server.proc.stdout, server.proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+# -- scanning recorded text for secrets ------------------------------------------
+
+
+def string_leaves(value):
+    """Every string in a JSON-like value, keys included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from string_leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from string_leaves(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def holds_secret(text: str, secret: str) -> bool:
+    """``secret`` in ``text``: anywhere when long, as a whole word when short (as the redactor matches)."""
+    import re
+
+    if len(secret) >= 6:
+        return secret in text
+    return re.search(r"(?<!\w)" + re.escape(secret) + r"(?!\w)", text) is not None

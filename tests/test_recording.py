@@ -8,16 +8,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import re
+
 import anyio
 import pytest
 from mcp import Client
 
-from finizi_b4b.recording import CassetteError, Recorder, read_cassette, replay_file
+from finizi_b4b.api.transport import ApiRequest
+from finizi_b4b.cassette import CassetteError, Recorder, read_cassette, replay_file
+from finizi_b4b.cassette.format import RECORDED_HEADERS, HeaderMarkers, request_record
+from finizi_b4b.redact import Redactor, is_marker
 from finizi_b4b.runtime import default_transport
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN, Sandbox
 from finizi_b4b.server import build_server
 
-from .conftest import body_of, invoice_xml, settings_for
+from .conftest import body_of, holds_secret, invoice_xml, settings_for, string_leaves
 
 pytestmark = pytest.mark.anyio
 
@@ -27,7 +32,7 @@ def recording_server(box, recorder: Recorder):
     return build_server(
         settings_for(box),
         transport_factory=recorder.wrap_factory(default_transport),
-        router=recorder.router(),
+        observers=(recorder,),
     )
 
 
@@ -165,9 +170,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 
 def test_the_replay_command_exit_codes(tmp_path):
     future = tmp_path / "future.jsonl"
-    future.write_text(json.dumps({"version": 2}) + "\n")
+    future.write_text(json.dumps({"version": 3}) + "\n")
     refused = run_cli("replay", str(future))
-    assert refused.returncode == 2 and "version 2 is not supported" in refused.stderr
+    assert refused.returncode == 2 and "version 3 is not supported" in refused.stderr
     assert run_cli("replay", str(tmp_path / "missing.jsonl")).returncode == 2
 
 
@@ -223,3 +228,199 @@ async def test_serve_records_when_the_environment_says_so(sandbox, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert all(secret not in text for secret in [DEMO_ADMIN.password, *sandbox.issued_tokens])
     assert failed(await replay_file(path)) == []
+
+
+# -- request headers (format version 2) -------------------------------------------
+
+
+def requests_of(call):
+    return [exchange["request"] for exchange in call["exchanges"]]
+
+
+async def test_every_request_records_the_headers_that_matter(cassette, world):
+    calls = read_cassette(cassette)
+    call_ids = []
+    for call in calls:
+        ids = {r["headers"]["X-Agent-Tool-Call-Id"] for r in requests_of(call)}
+        assert len(ids) <= 1, f"#{call['seq']} {call['tool']}: one tool-call id per call, got {ids}"
+        call_ids += ids
+        for request in requests_of(call):
+            headers = request["headers"]
+            assert set(headers) <= set(RECORDED_HEADERS)
+            assert headers["X-Agent-Tool-Name"] == call["tool"]
+            assert headers["X-Agent-Session-Id"] == "[session-id-1]"
+            if request["path"].startswith(f"/api/v1/entities/{world.big}"):
+                assert headers["X-Entity-Id"] == world.big
+            if request["method"] != "GET" and "/auth/" not in request["path"]:
+                assert re.fullmatch(r"\[idempotency-key-\d+\]", headers["Idempotency-Key"])
+            else:
+                assert "Idempotency-Key" not in headers
+    assert len(call_ids) == len(set(call_ids)) >= 10, "each call its own tool-call id"
+    assert all(re.fullmatch(r"\[tool-call-id-\d+\]", i) for i in call_ids)
+    upload = next(r for c in calls for r in requests_of(c) if "upload" in r)
+    assert upload["headers"]["Content-Type"] == "multipart/form-data"
+
+
+def test_an_authorization_header_or_token_is_never_recorded():
+    request = ApiRequest(
+        "PUT",
+        "/api/v1/entities/e1",
+        json={"address": "Hà Nội"},
+        token="the-access-token-value",
+        headers=(
+            ("Authorization", "Bearer the-access-token-value"),
+            ("Cookie", "session=cookie-value"),
+            ("X-Entity-Id", "e1"),
+            ("Idempotency-Key", "3f0c8a52-0000-4000-8000-000000000001"),
+        ),
+    )
+    record = request_record(request, Redactor(numbered=True), HeaderMarkers())
+    text = json.dumps(record)
+    assert "the-access-token-value" not in text and "cookie-value" not in text
+    assert record["auth"] == "[REDACTED:access-token-1]"
+    assert record["headers"] == {
+        "Content-Type": "application/json",
+        "X-Entity-Id": "e1",
+        "Idempotency-Key": "[idempotency-key-1]",
+    }
+
+
+@pytest.mark.parametrize("password", ["Z", "Zq", "Zq9", "Zq9!x", "Zq9!xW", "Zq9!xW-long-enough-Pa55" * 3])
+async def test_a_cassette_never_holds_a_password_or_token_whatever_its_length(sandbox, tmp_path, password):
+    path = tmp_path / "secrets.jsonl"
+    settings = settings_for(sandbox, password=password)
+    with Recorder.open(path) as recorder:
+        server = build_server(
+            settings, transport_factory=recorder.wrap_factory(default_transport), observers=(recorder,)
+        )
+        async with Client(server, mode="legacy") as client:
+            await client.call_tool("login", {})  # refused: the configured password is wrong
+            await client.call_tool("login", {"phone": DEMO_ADMIN.phone, "password": password})
+            await client.call_tool("login", {"phone": DEMO_ADMIN.phone, "password": DEMO_ADMIN.password})
+            await client.call_tool("list_entities", {})
+            await client.call_tool("logout", {})
+    calls = read_cassette(path)
+    assert len(calls) == 5 and sandbox.issued_tokens
+    secrets = [password, DEMO_ADMIN.password, *sandbox.issued_tokens]
+    for call in calls:
+        for text in string_leaves(call):
+            assert not any(holds_secret(text, secret) for secret in secrets), (call["seq"], text)
+        for request in requests_of(call):
+            assert {k.lower() for k in request["headers"]}.isdisjoint({"authorization", "cookie"})
+            assert request["auth"] is None or is_marker(request["auth"])
+
+
+async def test_a_retried_write_re_sends_the_same_idempotency_key(sandbox, world, tmp_path):
+    path = tmp_path / "retry.jsonl"
+    xml = invoice_xml("C26RTY", world.big_tax_id).decode()
+    with Recorder.open(path) as recorder:
+        async with Client(recording_server(sandbox, recorder), mode="legacy") as client:
+            await client.call_tool("login", {})
+            sandbox.inject_fault(kind="lose_answer", path=f"/api/v1/entities/{world.big}/invoices/xml")
+            imported = await client.call_tool(
+                "import_invoice_xml", {"entity_id": world.big, "xml_content": xml}
+            )
+            assert not imported.is_error
+    call = read_cassette(path)[-1]
+    lost, answered = call["exchanges"]
+    assert "error" in lost and answered["response"]["status"] == 201
+    keys = [x["request"]["headers"]["Idempotency-Key"] for x in (lost, answered)]
+    assert keys == ["[idempotency-key-1]", "[idempotency-key-1]"]
+    assert failed(await replay_file(path)) == []
+
+    def new_key_on_retry(calls):
+        calls[-1]["exchanges"][1]["request"]["headers"]["Idempotency-Key"] = "[idempotency-key-2]"
+
+    rewrite(path, new_key_on_retry)
+    bad = [o for o in await replay_file(path) if not o.ok]
+    assert [o.tool for o in bad] == ["import_invoice_xml"]
+    changed = "header Idempotency-Key: recorded '[idempotency-key-2]', sent '[idempotency-key-1]'"
+    assert changed in bad[0].report
+
+
+async def test_replay_notices_a_dropped_entity_header(cassette, world, monkeypatch):
+    from finizi_b4b.api import client as api_client
+
+    real = api_client.api_headers
+
+    def without_entity(request, **kwargs):
+        return tuple((k, v) for k, v in real(request, **kwargs) if k.lower() != "x-entity-id")
+
+    monkeypatch.setattr(api_client, "api_headers", without_entity)
+    bad = [o for o in await replay_file(cassette) if not o.ok]
+    assert {o.tool for o in bad} >= {"get_entity", "list_invoices", "import_invoice_xml", "list_vendors"}
+    assert f"header X-Entity-Id: recorded '{world.big}', sent none" in bad[0].report
+
+
+async def test_a_version_1_cassette_replays_without_headers(cassette):
+    def as_version_1(calls):
+        for call in calls:
+            call["version"] = 1
+            for request in requests_of(call):
+                del request["headers"]
+
+    rewrite(cassette, as_version_1)
+    assert failed(await replay_file(cassette)) == []
+    rewrite(cassette, lambda calls: [call.update(version=2) for call in calls])
+    assert len(failed(await replay_file(cassette))) >= 10, "version 2 compares the headers"
+
+
+# -- the scenarios the cassettes are recorded from ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["full", "expiry", "failures"])
+async def test_each_scenario_goes_as_expected_in_process(sandbox, name):
+    from finizi_b4b.scenarios import SCENARIOS, mcp_caller, play
+
+    async with Client(build_server(settings_for(sandbox)), mode="legacy") as client:
+        run = await play(mcp_caller(client), name, sandbox=sandbox)
+    assert [o.summary for o in run.outcomes if not o.good] == []
+    assert len(run.outcomes) == len(SCENARIOS[name])
+    if name == "full":
+        assert run.tools == {t.name for t in await _list_tools(sandbox)}, "every tool"
+
+
+async def _list_tools(box):
+    async with Client(build_server(settings_for(box)), mode="legacy") as client:
+        return (await client.list_tools()).tools
+
+
+async def test_the_similarity_step_fails_when_the_top_hit_is_another_product(sandbox, monkeypatch):
+    from finizi_b4b.scenarios import mcp_caller, play, sessions
+
+    monkeypatch.setattr(sessions, "SIMILAR_PRODUCT", "Gạo ST25")
+    async with Client(build_server(settings_for(sandbox)), mode="legacy") as client:
+        run = await play(mcp_caller(client), "full", sandbox=sandbox)
+    bad = [o for o in run.outcomes if not o.good]
+    assert [o.tool for o in bad] == ["search_similar_products"]
+    assert "the top hit should be Gạo ST25" in bad[0].summary
+
+
+def test_money_is_written_one_way():
+    from finizi_b4b.scenarios import money
+
+    assert [money(v) for v in (0, 950, 95_000, 1_716_000, 26_463_715_332, 1234.6)] == [
+        "0 VND",
+        "950 VND",
+        "95.000 VND",
+        "1.716.000 VND",
+        "26.463.715.332 VND",
+        "1.235 VND",
+    ]
+
+
+def test_the_demo_shows_full_arguments_alike_amounts_and_how_to_connect():
+    done = run_cli("demo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "…" not in out  # arguments are never cut short
+    assert '"query": "ca phe robusta rang say"' in out
+    search = out[out.index("search_similar_products {") :].splitlines()
+    assert search[2].split()[1:5] == ["Cà", "phê", "Robusta", "rang"], search[:3]
+    amounts = re.findall(r"([\d.,]+) VND", out)
+    assert len(amounts) >= 4
+    assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*", amount) for amount in amounts), amounts
+    assert "17 calls, all as expected" in out
+    tail = out[out.index("Connect a desktop client") :]
+    assert "claude_desktop_config.json" in tail and '"mcpServers"' in tail and "make bundle" in tail
+    assert "README.md" in tail
