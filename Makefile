@@ -6,8 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 DEV    := $(VENV)/.ready-dev
+# The MCPB CLI (npm: @anthropic-ai/mcpb) that validates and packs the bundle; pinned here only.
+MCPB_VERSION := 2.1.2
 
-.PHONY: demo test serve sandbox lint format check-schemas metaschema snapshot cassettes bench clean
+.PHONY: demo test serve sandbox lint format check-schemas metaschema snapshot cassettes bench docs bundle clean
 
 $(READY): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "finizi-b4b needs Python 3.11 or newer (set PYTHON=...)")'
@@ -24,8 +26,9 @@ $(DEV): $(READY)
 demo: $(READY)
 	$(BIN)/finizi-b4b demo
 
-## test: the schema checks, then the test suite
+## test: the schema checks, then the test suite (needs Node.js for the MCP Inspector checks)
 test: $(READY)
+	@command -v npx >/dev/null || { echo "make test needs Node.js (npx) for the MCP Inspector checks: install Node.js 18+" >&2; exit 1; }
 	$(BIN)/finizi-b4b check-schemas
 	$(BIN)/python -m pytest
 
@@ -61,9 +64,17 @@ cassettes: $(READY)
 	$(BIN)/finizi-b4b demo --scenario expiry --record tests/cassettes/expiry.jsonl
 	$(BIN)/finizi-b4b demo --scenario failures --record tests/cassettes/failures.jsonl
 
+## docs: rewrite docs/tools.md and the README's tool list from schemas/tools (a test fails when they are stale)
+docs: $(READY)
+	$(BIN)/python -m finizi_b4b.reference
+
 ## bench: the benchmark with its budgets (not part of `make test`)
 bench: $(READY)
 	$(BIN)/python -m bench
+
+## bundle: the MCP Bundle for one-click install in Claude Desktop: dist/finizi-b4b-<version>.mcpb (needs npx)
+bundle: $(READY)
+	$(BIN)/python bundle/build.py --mcpb-version $(MCPB_VERSION) --stage build/bundle --dist dist
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -1,0 +1,127 @@
+"""Build the MCP Bundle (``.mcpb``) that installs finizi-b4b in Claude Desktop in one click.
+
+    python bundle/build.py --mcpb-version X.Y.Z [--stage build/bundle] [--dist dist]
+
+``make bundle`` runs this with the MCPB CLI version pinned in the Makefile. It stages
+exactly what the manifest's ``uv`` server type needs to run the server (the manifest,
+pyproject.toml, README.md, LICENSE, the ``finizi_b4b`` package and the tool schemas,
+nothing else), fills the manifest's ``tools`` list in from ``schemas/tools`` so that it
+cannot drift, then validates and packs the stage with the official MCPB CLI through
+``npx``. The bundle is written to ``<dist>/finizi-b4b-<version>.mcpb``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+__all__ = ["build", "main", "project_version", "stage"]
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "bundle" / "manifest.json"
+TOP_LEVEL_FILES = ("pyproject.toml", "README.md", "LICENSE")
+SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
+
+
+class BuildError(Exception):
+    """A problem that stops the build, stated in one line."""
+
+
+def project_version(root: Path = ROOT) -> str:
+    with (root / "pyproject.toml").open("rb") as handle:
+        return str(tomllib.load(handle)["project"]["version"])
+
+
+def _package_version(root: Path) -> str:
+    found = re.search(r'^__version__ = "([^"]+)"', (root / "finizi_b4b" / "__init__.py").read_text(), re.M)
+    if not found:
+        raise BuildError("finizi_b4b/__init__.py has no __version__ line")
+    return found.group(1)
+
+
+def _first_sentence(text: str) -> str:
+    sentence = text.strip().split("\n", 1)[0]
+    end = sentence.find(". ")
+    return sentence if end < 0 else sentence[: end + 1]
+
+
+def _tools(root: Path) -> list[dict[str, str]]:
+    tools = []
+    for path in sorted((root / "schemas" / "tools").glob("*.json")):
+        definition = json.loads(path.read_text(encoding="utf-8"))
+        tools.append({"name": definition["name"], "description": _first_sentence(definition["description"])})
+    if not tools:
+        raise BuildError("no tool definitions under schemas/tools")
+    return tools
+
+
+def stage(target: Path, root: Path = ROOT) -> dict:
+    """Lay the bundle's files out in ``target`` (emptied first); return the manifest written."""
+    manifest = json.loads((root / "bundle" / "manifest.json").read_text(encoding="utf-8"))
+    versions = {
+        "pyproject.toml": project_version(root),
+        "finizi_b4b/__init__.py": _package_version(root),
+        "bundle/manifest.json": manifest["version"],
+    }
+    if len(set(versions.values())) != 1:
+        raise BuildError("versions disagree: " + ", ".join(f"{k} has {v}" for k, v in versions.items()))
+    missing = [name for name in TOP_LEVEL_FILES if not (root / name).is_file()]
+    if missing:
+        raise BuildError(f"missing from the checkout: {', '.join(missing)}")
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for name in TOP_LEVEL_FILES:
+        shutil.copy2(root / name, target / name)
+    shutil.copytree(root / "finizi_b4b", target / "finizi_b4b", ignore=SKIP)
+    shutil.copytree(root / "schemas" / "tools", target / "schemas" / "tools", ignore=SKIP)
+    manifest["tools"] = _tools(root)
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return manifest
+
+
+def _mcpb(version: str, *args: str) -> None:
+    npx = shutil.which("npx")
+    if npx is None:
+        raise BuildError("npx was not found: building the bundle needs Node.js (npx runs the MCPB CLI)")
+    command = [npx, "-y", f"@anthropic-ai/mcpb@{version}", *args]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
+    if done.returncode != 0:
+        output = (done.stdout + done.stderr).strip()
+        raise BuildError(f"mcpb {args[0]} failed (exit {done.returncode}): {output}")
+    print(done.stdout.strip())
+
+
+def build(mcpb_version: str, stage_dir: Path, dist_dir: Path, root: Path = ROOT) -> Path:
+    """Stage, validate and pack; return the path of the ``.mcpb`` file."""
+    manifest = stage(stage_dir, root)
+    _mcpb(mcpb_version, "validate", str(stage_dir / "manifest.json"))
+    dist_dir.mkdir(parents=True, exist_ok=True)
+    output = dist_dir / f"{manifest['name']}-{manifest['version']}.mcpb"
+    _mcpb(mcpb_version, "pack", str(stage_dir), str(output))
+    return output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mcpb-version", required=True, help="the @anthropic-ai/mcpb version to run")
+    parser.add_argument("--stage", type=Path, default=ROOT / "build" / "bundle", help="staging folder")
+    parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="where the .mcpb file goes")
+    args = parser.parse_args(argv)
+    try:
+        output = build(args.mcpb_version, args.stage.resolve(), args.dist.resolve())
+    except BuildError as exc:
+        print(f"bundle: {exc}", file=sys.stderr)
+        return 1
+    print(f"bundle: {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
