@@ -424,3 +424,16 @@ def test_the_demo_shows_full_arguments_alike_amounts_and_how_to_connect():
     tail = out[out.index("Connect a desktop client") :]
     assert "claude_desktop_config.json" in tail and '"mcpServers"' in tail and "make bundle" in tail
     assert "README.md" in tail
+
+
+async def test_a_failed_step_makes_later_steps_skip_not_crash(tmp_path):
+    from finizi_b4b.scenarios import SCENARIOS
+    from finizi_b4b.scenarios.runner import Answer, Context, run_steps
+
+    async def broken_api(tool, arguments):
+        return Answer(True, {"success": False, "code": "bad_response", "error": "malformed"})
+
+    steps = SCENARIOS["expiry"]
+    run = await run_steps(broken_api, steps, Context(tmp_path))
+    assert len(run.outcomes) == len(steps) and run.failures == len(steps)
+    assert run.outcomes[2].summary == "skipped: no 'entity_id' from an earlier step"
