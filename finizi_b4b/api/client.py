@@ -20,7 +20,20 @@ import attrs
 from finizi_b4b.api import sansio
 from finizi_b4b.api.errors import ApiError, Subject
 from finizi_b4b.api.headers import api_headers
-from finizi_b4b.api.models import Entity, Invoice, Page, SimilarProduct, TokenPair, User, Vendor, structure
+from finizi_b4b.api.models import (
+    Entity,
+    Invoice,
+    InvoicePage,
+    Page,
+    Product,
+    SimilarProduct,
+    TokenPair,
+    User,
+    Vendor,
+    structure,
+    structure_list,
+    structure_page,
+)
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure, Upload
 from finizi_b4b.errors import ErrorCode
@@ -146,18 +159,21 @@ class B4BClient:
         """The decoded answer of an authenticated call (``token`` given: that token, no refresh)."""
         deadline = anyio.current_time() + self.call_deadline
         token = token or self.session.access_token()
-        resp = await self._exchange(self._prepare(request).with_token(token), deadline, subject)
+        prepared = self._prepare(request)  # one Idempotency-Key for every attempt, the retry after a 401 too
+        resp = await self._exchange(prepared.with_token(token), deadline, subject)
         if resp.status == 401 and refresh:
             token = await self.session.refresh_after(
                 token, self._refresh, timeout=deadline - anyio.current_time()
             )
-            # A 401 was not acted on, so the write may take a new Idempotency-Key; a backend that keeps
-            # the answer of a refused request under its key would otherwise replay the 401.
-            resp = await self._exchange(self._prepare(request).with_token(token), deadline, subject)
+            resp = await self._exchange(prepared.with_token(token), deadline, subject)
             if resp.status == 401:
                 self.session.clear_if_current(token)
                 raise session_expired()
         return sansio.decode(resp, subject)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """A new token pair for ``refresh_token``; nothing is stored (the session store does)."""
+        return await self._refresh(refresh_token)
 
     async def _refresh(self, refresh_token: str) -> TokenPair:
         body = {"refresh_token": refresh_token}
@@ -208,7 +224,7 @@ class B4BClient:
         body = await self._call(request, MY_ENTITIES)
         if isinstance(body, dict) and isinstance(body.get("items"), list):
             body = body["items"]
-        return structure(body, list[Entity])
+        return structure_list(body, Entity)
 
     async def get_entity(self, entity_id: str) -> Entity:
         body = await self._call(ApiRequest("GET", f"{API}/entities/{entity_id}"), _entity(entity_id))
@@ -224,11 +240,13 @@ class B4BClient:
 
     # -- invoices ----------------------------------------------------------
 
-    async def list_invoices(self, entity_id: str, *, page: int, page_size: int, **filters: Any) -> Page:
-        """One page; ``extra`` keeps ``total_amount`` and ``aggregations`` when the API sends them."""
+    async def list_invoices(
+        self, entity_id: str, *, page: int, page_size: int, **filters: Any
+    ) -> Page[Invoice]:
+        """One page of invoices, with ``total_amount`` and ``aggregations`` when the API sends them."""
         query = _query(**_paging("page_size", page, page_size), **filters)
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices", query)
-        return structure(await self._call(request, _entity(entity_id)), Page)
+        return structure_page(await self._call(request, _entity(entity_id)), Invoice, InvoicePage)
 
     async def get_invoice(self, entity_id: str, invoice_id: str) -> Invoice:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices/{invoice_id}")
@@ -263,10 +281,12 @@ class B4BClient:
 
     # -- vendors -----------------------------------------------------------
 
-    async def list_vendors(self, entity_id: str, *, page: int, page_size: int, q: str | None = None) -> Page:
+    async def list_vendors(
+        self, entity_id: str, *, page: int, page_size: int, q: str | None = None
+    ) -> Page[Vendor]:
         query = _query(**_paging("page_size", page, page_size), q=q)
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors", query)
-        return structure(await self._call(request, _entity(entity_id)), Page)
+        return structure_page(await self._call(request, _entity(entity_id)), Vendor)
 
     async def get_vendor(self, entity_id: str, vendor_id: str) -> Vendor:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors/{vendor_id}")
@@ -306,10 +326,10 @@ class B4BClient:
 
     async def list_products(
         self, entity_id: str, *, page: int, per_page: int, search: str | None = None
-    ) -> Page:
+    ) -> Page[Product]:
         query = _query(**_paging("per_page", page, per_page), search=search)
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/products", query)
-        return structure(await self._call(request, _entity(entity_id)), Page)
+        return structure_page(await self._call(request, _entity(entity_id)), Product)
 
     async def similar_products(
         self, entity_id: str, *, query_text: str, top_k: int, min_similarity: float
@@ -322,7 +342,7 @@ class B4BClient:
         }
         request = ApiRequest("POST", f"{API}/semantic-search/products/search", json=payload)
         body = await self._call(request, _entity(entity_id))
-        return structure(body, list[SimilarProduct])
+        return structure_list(body, SimilarProduct)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

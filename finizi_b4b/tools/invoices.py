@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from finizi_b4b.api.models import unstructure
+from finizi_b4b.api.models import Invoice, unstructure
 from finizi_b4b.errors import ToolError
-from finizi_b4b.tools.base import Call, Handler, direction_label, page_result, project, tool
+from finizi_b4b.tools.base import Call, Handler, direction_label, page_result
 
 __all__ = ["InvoiceTools"]
 
@@ -32,6 +32,13 @@ def _check_dates(call: Call) -> None:
         raise ToolError.invalid_arguments(f"date_from ({start}) is after date_to ({end})")
 
 
+def _row(invoice: Invoice, wanted: tuple[str, ...]) -> dict[str, Any]:
+    row = invoice.pick(wanted)
+    if "direction" in row:
+        row["direction"] = direction_label(row["direction"])
+    return row
+
+
 def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
     if "direction" in raw:
         raw["direction"] = direction_label(raw["direction"])
@@ -39,7 +46,6 @@ def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 class InvoiceTools(Handler):
-    @tool("list_invoices")
     async def list_invoices(self, call: Call) -> dict[str, Any]:
         _check_dates(call)
         filters = {key: call.args[key] for key in _FILTERS if key in call.args}
@@ -48,20 +54,16 @@ class InvoiceTools(Handler):
         page = await self.client.list_invoices(
             call["entity_id"], page=call["page"], page_size=call["page_size"], **filters
         )
-        items = project(page.items, call.get("fields") or COMPACT, "invoice")
-        result = page_result(page, items, call["page_size"])
+        wanted = ("id", *(f for f in call.get("fields") or COMPACT if f != "id"))
+        result = page_result(page, [_row(invoice, wanted) for invoice in page.items], call["page_size"])
         # Sums over every matching invoice (not just this page), when the API sends them.
-        for key in _SUMS:
-            if key in page.extra:
-                result["data"][key] = page.extra[key]
+        result["data"].update(page.pick(_SUMS))
         return result
 
-    @tool("get_invoice")
     async def get_invoice(self, call: Call) -> dict[str, Any]:
         invoice = await self.client.get_invoice(call["entity_id"], call["invoice_id"])
         return {"data": _invoice(unstructure(invoice))}
 
-    @tool("get_invoice_statistics")
     async def get_invoice_statistics(self, call: Call) -> dict[str, Any]:
         _check_dates(call)
         stats = await self.client.invoice_stats(

@@ -7,7 +7,7 @@ from typing import Any
 from finizi_b4b.api.models import unstructure
 from finizi_b4b.errors import ToolError
 from finizi_b4b.tools import messages
-from finizi_b4b.tools.base import Call, Handler, page_result, project, tool
+from finizi_b4b.tools.base import Call, Handler, page_result
 
 __all__ = ["VendorTools"]
 
@@ -15,15 +15,13 @@ COMPACT = ("name", "tax_id", "address")
 
 
 class VendorTools(Handler):
-    @tool("list_vendors")
     async def list_vendors(self, call: Call) -> dict[str, Any]:
         page = await self.client.list_vendors(
             call["entity_id"], page=call["page"], page_size=call["page_size"], q=call.get("q")
         )
-        items = project(page.items, call.get("fields") or COMPACT, "vendor")
-        return page_result(page, items, call["page_size"])
+        wanted = ("id", *(f for f in call.get("fields") or COMPACT if f != "id"))
+        return page_result(page, [vendor.pick(wanted) for vendor in page.items], call["page_size"])
 
-    @tool("get_vendor")
     async def get_vendor(self, call: Call) -> dict[str, Any]:
         vendor_id, tax_id = call.get("vendor_id"), call.get("tax_id")
         if (vendor_id is None) == (tax_id is None):
