@@ -47,13 +47,10 @@ def _add_log_level(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from finizi_b4b.config import Settings
-
     setup_logging(_log_level(args))
-    settings = Settings.from_env()
     from finizi_b4b.server import run
 
-    return run(settings, sandbox=args.sandbox, record=args.record or settings.record_path)
+    return run(sandbox=args.sandbox, record=args.record, read_only=args.read_only)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -82,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Model Context Protocol server for the Finizi B4B e-invoicing and accounting API. "
         "With no command it runs the stdio server, which is what a desktop client starts.",
         epilog="Environment: FINIZI_API_URL (default https://admin.finizi.ai), FINIZI_PHONE and "
-        "FINIZI_PASSWORD (used by login with no arguments), FINIZI_B4B_RECORD, FINIZI_B4B_LOG_LEVEL, "
-        "FINIZI_B4B_TIMEOUT.",
+        "FINIZI_PASSWORD (the server signs in with them by itself), FINIZI_B4B_READ_ONLY, FINIZI_B4B_RECORD, "
+        "FINIZI_B4B_LOG_LEVEL, FINIZI_B4B_TIMEOUT.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -102,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--record",
         metavar="FILE",
         help="append every tool call, with its HTTP exchanges, to this cassette (or FINIZI_B4B_RECORD)",
+    )
+    serve.add_argument(
+        "--read-only",
+        action="store_true",
+        help="offer only the tools that read data (or FINIZI_B4B_READ_ONLY=1); the write tools are "
+        "neither listed nor run",
     )
     _add_log_level(serve)
     serve.set_defaults(func=_serve)

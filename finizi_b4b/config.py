@@ -15,11 +15,23 @@ from urllib.parse import urlsplit
 
 import attrs
 
-__all__ = ["DEFAULT_API_URL", "LOG_LEVELS", "ConfigError", "Settings", "api_base_url", "log_level"]
+__all__ = [
+    "DEFAULT_API_URL",
+    "LOG_LEVELS",
+    "ConfigError",
+    "Settings",
+    "api_base_url",
+    "flag",
+    "log_level",
+    "plain_phone",
+]
 
 DEFAULT_API_URL = "https://admin.finizi.ai"
 API_PATH = "/api/v1"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+_PHONE_SEPARATORS = str.maketrans("", "", " .-")
 
 
 class ConfigError(ValueError):
@@ -37,6 +49,22 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name} must be a finite number of seconds above 0, got {raw[:40]!r}")
     return value
+
+
+def flag(env: Mapping[str, str], name: str) -> bool:
+    """A yes/no setting: 1, true, yes or on; 0, false, no, off or unset (any case)."""
+    raw = env.get(name, "")
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be 1, true or yes (or 0, false or no), got {raw[:40]!r}")
+
+
+def plain_phone(phone: str) -> str:
+    """A phone number as the API takes it: without the spaces, dots and dashes people write in it."""
+    return phone.strip().translate(_PHONE_SEPARATORS)
 
 
 def log_level(value: str | None, *, source: str = "--log-level") -> str:
@@ -100,6 +128,8 @@ class Settings:
     record_path: str | None = None
     # The limit of all attempts of one call (retries included); None: 3 x request_timeout + 1 s.
     call_deadline: float | None = None
+    # Read-only mode: the tools that change data in Finizi are neither listed nor run.
+    read_only: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -107,11 +137,12 @@ class Settings:
         env = os.environ if env is None else env
         return cls(
             api_url=api_base_url(env.get("FINIZI_API_URL", "").strip() or DEFAULT_API_URL),
-            phone=env.get("FINIZI_PHONE", "").strip() or None,
+            phone=plain_phone(env.get("FINIZI_PHONE", "")) or None,
             password=env.get("FINIZI_PASSWORD") or None,
             request_timeout=_seconds(env, "FINIZI_B4B_TIMEOUT", 30.0),
             record_path=env.get("FINIZI_B4B_RECORD", "").strip() or None,
             call_deadline=_seconds(env, "FINIZI_B4B_CALL_DEADLINE", 0.0) or None,
+            read_only=flag(env, "FINIZI_B4B_READ_ONLY"),
         )
 
     @property
@@ -119,10 +150,15 @@ class Settings:
         """The API's host (and port), for log lines."""
         return urlsplit(self.api_url).netloc
 
+    @property
+    def signs_in(self) -> bool:
+        """Whether credentials are configured, so that the first call that needs a session signs in."""
+        return bool(self.phone and self.password)
+
     def credentials(self) -> str:
         """Whether sign-in credentials are configured, in words (never their values)."""
         if self.phone and self.password:
-            return "credentials configured (FINIZI_PHONE, FINIZI_PASSWORD)"
+            return "credentials configured (FINIZI_PHONE, FINIZI_PASSWORD): signs in on the first call"
         if self.phone or self.password:
             missing = "FINIZI_PASSWORD" if self.phone else "FINIZI_PHONE"
             return f"credentials incomplete ({missing} is not set)"

@@ -25,6 +25,9 @@ class ErrorCode(StrEnum):
     SESSION_EXPIRED = "session_expired"
     INVALID_CREDENTIALS = "invalid_credentials"
     MISSING_CREDENTIALS = "missing_credentials"
+    # The credentials configured for the server (FINIZI_PHONE, FINIZI_PASSWORD) were refused by the API.
+    CONFIGURED_CREDENTIALS_REFUSED = "configured_credentials_refused"
+    READ_ONLY_MODE = "read_only_mode"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     VALIDATION_FAILED = "validation_failed"

@@ -18,6 +18,16 @@ Normalising means handlers see one form of each value:
   before validation, so anything else (``-5``, ``1.5``, ``true``) is refused.
 - an integral float where an integer is expected (``20.0``) is sent as ``20``;
 - the phone number of ``login`` loses its spaces, dots and dashes.
+
+Around the handler, the router sets the call's ``X-Agent-*`` context, signs
+in with the configured credentials first when the tool needs a session and
+none is open (:meth:`~finizi_b4b.session.SessionStore.sign_in_automatically`;
+``login`` and ``logout`` manage the session themselves), and words every
+:class:`~finizi_b4b.api.errors.ApiError` with ``finizi_b4b.tools.messages``.
+
+In read-only mode the tools that change data in Finizi are left out of
+``tools/list``, and a call of one is refused (``read_only_mode``) before
+anything else happens. "Unknown tool" is decided here, and only here.
 """
 
 from __future__ import annotations
@@ -25,27 +35,29 @@ from __future__ import annotations
 import logging
 import math
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import anyio
 import mcp.types as types
+from mcp.server import ServerRequestContext
 
+from finizi_b4b.config import plain_phone
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.redact import Redactor
+from finizi_b4b.reference import SESSION_TOOLS, writes_data
 from finizi_b4b.results import failure, success
+from finizi_b4b.runtime import Runtime
 from finizi_b4b.schemas import load_definitions, wire_definition
 from finizi_b4b.validation import Validator, canonical_id, is_id_schema
 
-if TYPE_CHECKING:
-    from finizi_b4b.runtime import Runtime
+__all__ = ["Context", "ToolRouter", "normalise", "shown_name"]
 
-__all__ = ["ToolRouter", "normalise", "shown_name"]
+Context = ServerRequestContext[Runtime]
 
 log = logging.getLogger("finizi_b4b.router")
 
 _NAME_SHOWN = 64  # characters of an unregistered tool name that reach a log line or a message
 _LARGEST_ID = 10**18  # ids have at most 18 digits (see ID_PATTERN)
-_PHONE_SEPARATORS = str.maketrans("", "", " .-")
 
 
 def shown_name(name: str) -> str:
@@ -93,11 +105,17 @@ def normalise(schema: Any, value: Any) -> Any:
 class ToolRouter:
     """Serves the tool list and routes each call to its handler."""
 
-    def __init__(self, definitions: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, definitions: dict[str, dict[str, Any]] | None = None, *, read_only: bool = False
+    ) -> None:
         definitions = load_definitions() if definitions is None else definitions
         self.definitions = definitions
+        self.read_only = read_only
+        # The tools that change data in Finizi: hidden and refused in read-only mode.
+        self.writes = frozenset(name for name, d in definitions.items() if writes_data(name, d))
+        listed = [d for name, d in definitions.items() if not (read_only and name in self.writes)]
         self._result = types.ListToolsResult(
-            tools=[types.Tool.model_validate(wire_definition(d)) for d in definitions.values()]
+            tools=[types.Tool.model_validate(wire_definition(d)) for d in listed]
         )
         # Compiled up front: a schema with a keyword the validator does not implement stops the start.
         self._validators = {name: Validator(d["inputSchema"]) for name, d in definitions.items()}
@@ -115,7 +133,7 @@ class ToolRouter:
         return self._result.tools
 
     async def list_tools(
-        self, ctx: Any, params: types.PaginatedRequestParams | None
+        self, ctx: Context, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
         return self._result
 
@@ -129,11 +147,24 @@ class ToolRouter:
             raise ToolError.invalid_arguments(*map(str, errors))
         args = normalise(schema, {**self._defaults[name], **arguments})
         if name == "login" and isinstance(args.get("phone"), str):
-            args["phone"] = args["phone"].translate(_PHONE_SEPARATORS)
+            args["phone"] = plain_phone(args["phone"])
         return args
 
-    async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        runtime: Runtime = ctx.lifespan_context
+    def check_known(self, name: str) -> None:
+        """The unknown-tool error for a name that is not a tool, and the read-only one for a write tool."""
+        if name not in self.definitions:
+            raise ToolError(
+                ErrorCode.UNKNOWN_TOOL,
+                f"There is no tool named {shown_name(name)}. "
+                f"Available tools: {', '.join(t.name for t in self.tools)}.",
+            )
+        if self.read_only and name in self.writes:
+            from finizi_b4b.tools.messages import read_only_refusal
+
+            raise ToolError(ErrorCode.READ_ONLY_MODE, read_only_refusal(name))
+
+    async def call_tool(self, ctx: Context, params: types.CallToolRequestParams) -> types.CallToolResult:
+        runtime = ctx.lifespan_context
         name = params.name
         arguments = params.arguments or {}
         redactor = Redactor(runtime.secrets())
@@ -142,15 +173,9 @@ class ToolRouter:
         outcome = "ok"
         known = name in self.definitions
         try:
-            if not known:
-                raise ToolError(
-                    ErrorCode.UNKNOWN_TOOL,
-                    f"There is no tool named {shown_name(name)}. "
-                    f"Available tools: {', '.join(self.definitions)}.",
-                )
+            self.check_known(name)
             args = self.validate(name, arguments)
-            handler = runtime.handler(name)
-            result = success(await handler(runtime.call(args, ctx, name)))
+            result = success(await _run(runtime, ctx, name, args))
         except ToolError as error:
             result, outcome = failure(error), error.code.value
         except anyio.get_cancelled_exc_class():
@@ -169,6 +194,25 @@ class ToolRouter:
             shown = name if known else shown_name(name)  # a name sent by the client may hold a newline
             log.info("tool %s: %s in %.1f ms", shown, outcome, (time.perf_counter() - started) * 1000)
         return _scrub(result, redactor)
+
+
+async def _run(runtime: Runtime, ctx: Context, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The handler's answer to one call, run as that tool call; API errors worded for the model."""
+    from finizi_b4b.api.errors import ApiError
+    from finizi_b4b.api.headers import ToolCallContext, tool_call
+    from finizi_b4b.tools import Call
+    from finizi_b4b.tools.messages import tool_error
+
+    handler = runtime.handler(name)
+    request_id = ctx.request_id
+    context = ToolCallContext(tool_call_id="" if request_id is None else str(request_id), tool_name=name)
+    try:
+        with tool_call(context):
+            if name not in SESSION_TOOLS:
+                await runtime.session.sign_in_automatically()
+            return await handler(Call(args, progress=ctx.session.report_progress, context=context))
+    except ApiError as exc:
+        raise tool_error(exc) from None
 
 
 def _scrub(result: types.CallToolResult, redactor: Redactor) -> types.CallToolResult:

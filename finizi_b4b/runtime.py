@@ -1,19 +1,16 @@
-"""What one server connection holds: settings, the session store, and (lazily) the API client and handlers.
+"""What one server connection holds: its settings, its session, and its handlers once a call needs them.
 
-The session store is created when the server starts and shared by every
-handler. The HTTP client and the handler classes are only needed for tool
-calls, so they are imported and built on the first call: the ``initialize``
-handshake does not wait for aiohttp or cattrs.
-
-Each handler runs inside :func:`~finizi_b4b.api.headers.tool_call`, so that
-every request it makes carries the ``X-Agent-*`` headers of its tool call, and
-every :class:`~finizi_b4b.api.errors.ApiError` it lets through becomes the
-:class:`~finizi_b4b.errors.ToolError` worded in ``finizi_b4b.tools.messages``.
+A :class:`Runtime` is made by :func:`finizi_b4b.server.build_server` when a
+connection starts (the lifespan) and is the ``lifespan_context`` of every
+request. It holds state only; what goes into it is decided in ``server.py``.
+The handlers are opened on the first tool call (``open_handlers``, also given
+by ``server.py``), so that the ``initialize`` handshake does not wait for
+aiohttp or cattrs to be imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -23,15 +20,16 @@ from finizi_b4b.session import SessionStore
 
 if TYPE_CHECKING:
     from finizi_b4b.api.transport import Transport
-    from finizi_b4b.tools import Call, Services
+    from finizi_b4b.tools import Call
 
-__all__ = ["Runtime", "TransportFactory"]
+__all__ = ["HandlerMethod", "Handlers", "Runtime", "TransportFactory", "default_transport"]
 
 TransportFactory = Callable[[Settings], "Transport"]
 HandlerMethod = Callable[["Call"], Awaitable[dict[str, Any]]]
 
 
 def default_transport(settings: Settings) -> Transport:
+    """The transport of a connection to a real API: aiohttp, with the configured timeouts."""
     from finizi_b4b.api.aiohttp_transport import AiohttpTransport
 
     return AiohttpTransport(
@@ -39,78 +37,38 @@ def default_transport(settings: Settings) -> Transport:
     )
 
 
-def _in_tool_call(method: HandlerMethod) -> HandlerMethod:
-    """``method`` run as its tool call: X-Agent context set, API errors worded for the model."""
+async def _nothing_to_close() -> None:
+    return None
 
-    async def run(call: Call) -> dict[str, Any]:
-        from finizi_b4b.api.errors import ApiError
-        from finizi_b4b.api.headers import tool_call
-        from finizi_b4b.tools.messages import tool_error
 
-        try:
-            with tool_call(call.context):
-                return await method(call)
-        except ApiError as exc:
-            raise tool_error(exc) from None
+@attrs.frozen
+class Handlers:
+    """The bound handler method of each tool, and what closes what they opened (the HTTP client)."""
 
-    return run
+    methods: Mapping[str, HandlerMethod]
+    close: Callable[[], Awaitable[None]] = _nothing_to_close
 
 
 @attrs.define
 class Runtime:
-    settings: Settings = attrs.field(factory=Settings.from_env)
-    transport_factory: TransportFactory = default_transport
+    """The state of one connection."""
+
+    settings: Settings
+    open_handlers: Callable[[Runtime], Handlers]
     session: SessionStore = attrs.field(factory=SessionStore)
-    _services: Services | None = attrs.field(default=None, init=False)
-    _handlers: dict[str, HandlerMethod] | None = attrs.field(default=None, init=False)
+    _handlers: Handlers | None = attrs.field(default=None, init=False)
 
     def secrets(self) -> tuple[str, ...]:
+        """The live tokens and the configured password, for redaction only."""
         password = self.settings.password
         return (*self.session.secrets(), *((password,) if password else ()))
 
-    def services(self) -> Services:
-        if self._services is None:
-            from finizi_b4b.api.client import B4BClient
-            from finizi_b4b.tools import Services
-
-            from finizi_b4b.api.client import call_deadline_for
-
-            deadline = getattr(self.settings, "call_deadline", None) or call_deadline_for(
-                self.settings.request_timeout
-            )
-            client = B4BClient(self.transport_factory(self.settings), self.session, call_deadline=deadline)
-            self._services = Services(client=client, session=self.session, settings=self.settings)
-        return self._services
-
     def handler(self, name: str) -> HandlerMethod:
+        """The method serving ``name``, a tool the router knows (the router checks the name)."""
         if self._handlers is None:
-            from finizi_b4b.tools import registry
-
-            services = self.services()
-            instances: dict[type, Any] = {}
-            table = {}
-            for tool_name, (cls, method) in registry().items():
-                instance = instances.setdefault(cls, cls(services))
-                table[tool_name] = _in_tool_call(getattr(instance, method))
-            self._handlers = table
-        try:
-            return self._handlers[name]
-        except KeyError:
-            from finizi_b4b.errors import ErrorCode, ToolError
-
-            raise ToolError(ErrorCode.UNKNOWN_TOOL, f"The tool {name!r} has no implementation.") from None
-
-    def call(self, args: dict[str, Any], ctx: Any, name: str | None = None) -> Call:
-        """The handler's view of one tool call; ``name`` and the MCP request id make its X-Agent headers."""
-        from finizi_b4b.api.headers import ToolCallContext
-        from finizi_b4b.tools import Call
-
-        request_id = getattr(ctx, "request_id", None)
-        context = ToolCallContext(
-            tool_call_id="" if request_id is None else str(request_id), tool_name=name or "unknown"
-        )
-        return Call(args, progress=ctx.session.report_progress, context=context)
+            self._handlers = self.open_handlers(self)
+        return self._handlers.methods[name]
 
     async def aclose(self) -> None:
-        if self._services is not None:
-            await self._services.client.aclose()
+        if self._handlers is not None:
+            await self._handlers.close()

@@ -1,10 +1,13 @@
-"""Where the server is put together.
+"""Where the server is put together: the one place things are wired.
 
-:func:`build_server` wires settings, the transport, the session store (in
-:class:`~finizi_b4b.runtime.Runtime`), the router and any call observers (the
-cassette recorder is one) into the low-level MCP server. :func:`run` is
-``finizi-b4b serve``: the optional embedded sandbox, recording, the stdio loop
-of :mod:`finizi_b4b.stdio`, and Ctrl-C, which stops the server at once.
+:func:`build_server` wires the settings, the transport, the session store,
+the handlers (registered in ``finizi_b4b.tools.TOOLS``), the automatic sign-in
+with the configured credentials, the router (read-only mode included) and any
+call observers (the cassette recorder is one) into the low-level MCP server;
+each connection gets one :class:`~finizi_b4b.runtime.Runtime`. :func:`run` is
+``finizi-b4b serve``: the settings from the environment, the optional
+embedded sandbox, recording, the stdio loop of :mod:`finizi_b4b.stdio`, and
+Ctrl-C, which stops the server at once.
 """
 
 from __future__ import annotations
@@ -18,27 +21,53 @@ from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio
+import attrs
 import mcp.types as types
-from mcp.server import Server, ServerRequestContext
+from mcp.server import Server
 
-from finizi_b4b import __version__
+from finizi_b4b import __version__, prompts
 from finizi_b4b.config import ConfigError, Settings
-from finizi_b4b.router import ToolRouter
-from finizi_b4b.runtime import Runtime, TransportFactory, default_transport
+from finizi_b4b.router import Context, ToolRouter
+from finizi_b4b.runtime import Handlers, Runtime, TransportFactory, default_transport
 from finizi_b4b.stdio import StdinLines, serve_stdio
 
 if TYPE_CHECKING:
     from finizi_b4b.cassette.recording import Recorder
 
-__all__ = ["INSTRUCTIONS", "CallObserver", "build_server", "run", "serve_stdio"]
+__all__ = ["CallObserver", "build_server", "instructions", "open_handlers", "run", "serve_stdio"]
 
 log = logging.getLogger("finizi_b4b")
 
-INSTRUCTIONS = (
-    "Finizi B4B: Vietnamese e-invoices and accounting. Call login first (with no arguments it uses the "
-    "credentials configured for the server). Then list_entities gives the entity ids that the invoice, "
-    "vendor and product tools need. The session lasts for the whole conversation."
+_ABOUT = (
+    "Finizi B4B: Vietnamese e-invoices and accounting on the Finizi platform (an MST is a Vietnamese "
+    "tax id). Start with list_entities: it gives the entity ids that the invoice, vendor and product "
+    "tools need."
 )
+_SIGNS_IN = (
+    " The server signs in by itself with the credentials configured in the MCP client, on the first "
+    "call that needs it: there is no need to call login, which is only for switching to another user. "
+    "After logout nothing signs in again until login is called. Never ask the user for the password in "
+    "the chat: if sign-in fails, the credentials are fixed in the MCP client's configuration."
+)
+_NO_CREDENTIALS = (
+    " No credentials are configured, so call login with the user's Finizi phone number and password "
+    "before the other tools (setting FINIZI_PHONE and FINIZI_PASSWORD in the MCP client instead lets "
+    "the server sign in by itself and keeps the password out of the conversation)."
+)
+_SESSION = " The session lasts for the whole conversation."
+
+
+def instructions(settings: Settings, router: ToolRouter) -> str:
+    """What the model is told about the server as a whole: how it signs in, and read-only mode."""
+    words = _ABOUT + (_SIGNS_IN if settings.signs_in else _NO_CREDENTIALS) + _SESSION
+    if router.read_only:
+        hidden = ", ".join(sorted(router.writes))
+        words += (
+            f" Read-only mode is on: the tools that create or change data ({hidden}) are not offered "
+            "and are refused if called; everything can be read."
+        )
+    return words
+
 
 TTY_HINT = (
     "finizi-b4b serve speaks the Model Context Protocol on stdin and stdout: it is meant to be started by "
@@ -48,7 +77,6 @@ TTY_HINT = (
     "Press Ctrl-C to stop."
 )
 
-Context = ServerRequestContext[Runtime, Any]
 CallTool = Callable[[Context, types.CallToolRequestParams], Awaitable[types.CallToolResult]]
 
 
@@ -96,6 +124,27 @@ def _observed(call_tool: CallTool, observers: tuple[CallObserver, ...]) -> CallT
     return call
 
 
+def open_handlers(runtime: Runtime, transport_factory: TransportFactory = default_transport) -> Handlers:
+    """The handlers of one connection, on its first tool call: the API client over a new transport,
+    one instance of each handler class, and the automatic sign-in when credentials are configured."""
+    from finizi_b4b.api.client import B4BClient, call_deadline_for
+    from finizi_b4b.tools import TOOLS, Services
+    from finizi_b4b.tools.auth import configured_sign_in
+
+    settings, session = runtime.settings, runtime.session
+    deadline = settings.call_deadline or call_deadline_for(settings.request_timeout)
+    client = B4BClient(transport_factory(settings), session, call_deadline=deadline)
+    services = Services(client=client, session=session, settings=settings)
+    if settings.signs_in:
+        session.arm(configured_sign_in(client, settings))
+    instances: dict[type, Any] = {}
+    methods = {
+        name: getattr(instances.setdefault(cls, cls(services)), method)
+        for name, (cls, method) in TOOLS.items()
+    }
+    return Handlers(methods, client.aclose)
+
+
 def build_server(
     settings: Settings | None = None,
     *,
@@ -103,12 +152,20 @@ def build_server(
     router: ToolRouter | None = None,
     observers: tuple[CallObserver, ...] = (),
 ) -> Server[Runtime]:
-    """The finizi-b4b server; each connection gets one :class:`Runtime` (one session store)."""
-    router = router or ToolRouter()
+    """The finizi-b4b server; each connection gets one :class:`Runtime` (one session store).
+
+    ``settings`` default to the environment's. ``router`` defaults to one over the
+    project's tool definitions, in read-only mode when the settings say so.
+    """
+    settings = settings or Settings.from_env()
+    router = router or ToolRouter(read_only=settings.read_only)
+
+    def open_connection(runtime: Runtime) -> Handlers:
+        return open_handlers(runtime, transport_factory)
 
     @asynccontextmanager
     async def lifespan(_: Server[Runtime]) -> AsyncIterator[Runtime]:
-        runtime = Runtime(settings or Settings.from_env(), transport_factory)
+        runtime = Runtime(settings, open_connection)
         try:
             yield runtime
         finally:
@@ -120,11 +177,14 @@ def build_server(
         version=__version__,
         title="Finizi B4B",
         description="Vietnamese e-invoicing and accounting on the Finizi B4B platform",
-        instructions=INSTRUCTIONS,
+        instructions=instructions(settings, router),
         website_url="https://admin.finizi.ai",
         lifespan=lifespan,
         on_list_tools=router.list_tools,
         on_call_tool=_observed(call_tool, observers) if observers else call_tool,
+        on_list_prompts=prompts.list_prompts,
+        on_get_prompt=prompts.get_prompt,
+        on_completion=prompts.complete,
     )
     return server
 
@@ -132,8 +192,23 @@ def build_server(
 # -- `finizi-b4b serve` ---------------------------------------------------------
 
 
-def run(settings: Settings, *, sandbox: bool = False, record: str | None = None) -> int:
-    """Serve over stdio until stdin ends; 130 after Ctrl-C; a ``ConfigError`` if it cannot start."""
+def run(
+    *,
+    sandbox: bool = False,
+    record: str | None = None,
+    read_only: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Serve over stdio until stdin ends; 130 after Ctrl-C; a ``ConfigError`` if it cannot start.
+
+    The settings come from ``env`` (the process environment by default); ``read_only``
+    (``--read-only``) turns read-only mode on whatever FINIZI_B4B_READ_ONLY says, and
+    ``record`` (``--record``) wins over FINIZI_B4B_RECORD.
+    """
+    settings = Settings.from_env(env)
+    if read_only:
+        settings = attrs.evolve(settings, read_only=True)
+    record = record or settings.record_path
     with ExitStack() as stack:
         recorder = None
         if record:
@@ -162,8 +237,6 @@ async def _serve(settings: Settings, sandbox: bool, recorder: Recorder | None) -
         if sys.platform != "win32":
             watcher.start_soon(_stop_on_sigint, stdin, interrupted)
         if sandbox:
-            import attrs
-
             from finizi_b4b.sandbox import DEMO_ADMIN, Sandbox
 
             box = await stack.enter_async_context(Sandbox(port=0))
@@ -179,10 +252,11 @@ async def _serve(settings: Settings, sandbox: bool, recorder: Recorder | None) -
             log.info("recording tool calls to %s", recorder.path)
         server = build_server(settings, transport_factory=factory, observers=observers)
         log.info(
-            "finizi-b4b %s serving on stdio; API host %s; %s",
+            "finizi-b4b %s serving on stdio; API host %s; %s%s",
             __version__,
             settings.api_host,
             settings.credentials(),
+            "; read-only mode" if settings.read_only else "",
         )
         await serve_stdio(server, stdin=stdin)
     return interrupted.is_set()

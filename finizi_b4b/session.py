@@ -6,8 +6,10 @@ the token between calls). Tokens live in memory only and never appear in
 ``repr``, logs or results.
 
 The transitions are serialised by one lock: :meth:`SessionStore.sign_in`,
-:meth:`SessionStore.sign_out` and each refresh hold it while they talk to the
-backend. Every change of user bumps :attr:`SessionStore.generation`, and a
+:meth:`SessionStore.sign_in_automatically`, :meth:`SessionStore.sign_out` and
+each refresh hold it while they talk to the backend (``sign_out`` refreshes an
+expired access token itself, under the lock it holds, so that the backend can
+revoke both tokens). Every change of user bumps :attr:`SessionStore.generation`, and a
 refresh only installs its tokens if the generation it started in is still the
 current one, so a refresh begun before a login or logout never overwrites it.
 
@@ -18,6 +20,15 @@ them get its outcome, success or failure. A failed flight is shared for a
 moment after it ends too, so a burst of calls makes one refresh request. As
 the flight is its own task, cancelling the call that started it cannot throw
 away a refresh token the backend has already rotated.
+
+Automatic sign-in: when credentials are configured, :meth:`SessionStore.arm`
+gives the store a sign-in attempt with them, and the first call that needs a
+session runs it (:meth:`SessionStore.sign_in_automatically`), under the same
+lock, so that concurrent first calls make one login request and share its
+outcome. It is used at most once successfully: a session started (by it or by
+``login``), a ``login`` or a ``logout`` disarms it, and configured credentials
+that the backend refused are not tried again (each later call gets the same
+refusal). A failure that may pass (the backend down) leaves it armed.
 
 Nothing here writes words for the model: failures are :class:`ApiError`.
 """
@@ -93,6 +104,11 @@ class SessionStore:
     generation: int = 0
     _lock: anyio.Lock = attrs.field(factory=anyio.Lock)
     _flight: _Flight | None = None
+    # Automatic sign-in: the attempt with the configured credentials, while armed.
+    _auto: SignIn | None = None
+    _auto_attempts: int = 0
+    _auto_failure: ApiError | None = None  # the outcome of the last attempt, shared with its waiters
+    _refused: ApiError | None = None  # the configured credentials were refused: said to every call
 
     def __repr__(self) -> str:
         who = (self.user or {}).get("email") or (self.user or {}).get("id")
@@ -137,24 +153,104 @@ class SessionStore:
         if self._access_token == token:
             self.user = user
 
+    def _disarm(self) -> None:
+        self._auto = None
+        self._auto_failure = None
+        self._refused = None
+
     async def sign_in(self, attempt: SignIn) -> dict[str, Any]:
         """Run ``attempt`` (login and the user lookup) and install its outcome, all or nothing.
 
         A failed attempt changes nothing: the previous session, if any, stays as it was.
+        Either way automatic sign-in is off from now on: the user has signed in by hand.
         """
         async with self._lock:
+            self._disarm()
             tokens, user = await attempt()
             self.start(tokens, user)
             return user
 
-    async def sign_out(self, farewell: SignOut) -> None:
-        """Tell the backend (``farewell`` gets the access token), then end the session whatever it said."""
+    # -- automatic sign-in -------------------------------------------------------
+
+    def arm(self, attempt: SignIn) -> None:
+        """Sign in with ``attempt`` (the configured credentials) when a call first needs a session."""
+        self._auto = attempt
+
+    @property
+    def signs_in_automatically(self) -> bool:
+        return self._auto is not None
+
+    async def sign_in_automatically(self) -> None:
+        """Make sure a session is open, signing in with the configured credentials if armed.
+
+        With no session and nothing armed, nothing happens (the call meets the usual
+        not-logged-in error). Calls that wait while an attempt runs get its outcome,
+        so ten concurrent first calls make one login request, whatever it answers.
+        """
+        if self._access_token is not None:
+            return
+        if self._refused is not None:
+            raise self._refused.clone()
+        if self._auto is None:
+            return
+        seen = self._auto_attempts
         async with self._lock:
-            token = self.access_token()
+            if self._access_token is not None:
+                return  # signed in while this call waited
+            if self._refused is not None:
+                raise self._refused.clone()
+            if self._auto_attempts != seen and self._auto_failure is not None:
+                raise self._auto_failure.clone()  # the attempt this call waited for failed
+            attempt = self._auto
+            if attempt is None:
+                return  # a login or logout came first
+            self._auto_attempts += 1
+            self._auto_failure = None  # an attempt cut short (cancelled) leaves nothing to share
             try:
-                await farewell(token)
+                tokens, user = await attempt()
+            except ApiError as exc:
+                self._auto_failure = exc
+                if exc.code is ErrorCode.CONFIGURED_CREDENTIALS_REFUSED:  # never tried again
+                    self._auto = None
+                    self._refused = exc
+                raise
+            self._disarm()
+            self.start(tokens, user)
+
+    # -- ending ------------------------------------------------------------------
+
+    async def sign_out(self, farewell: SignOut, refresher: Refresher | None = None) -> bool:
+        """Tell the backend (``farewell`` gets the access token), then end the session whatever it said.
+
+        When the backend answers 401 (the access token expired), the session is
+        refreshed first with ``refresher`` and the farewell said again with the new
+        token, so that the backend revokes the refresh token too. Automatic sign-in
+        is off from now on. Whether there was a session to end; with none and
+        nothing armed, the not-logged-in error.
+        """
+        async with self._lock:
+            armed = self._auto is not None
+            self._disarm()
+            if self._access_token is None:
+                if armed:
+                    return False
+                raise not_logged_in()
+            token = self._access_token
+            try:
+                try:
+                    await farewell(token)
+                except ApiError as exc:
+                    if exc.status != 401 or refresher is None or self._refresh_token is None:
+                        raise
+                    try:
+                        pair = await refresher(self._refresh_token)
+                    except RefreshRejected:
+                        return True  # nothing left at the backend to revoke
+                    self.refreshes += 1
+                    await farewell(pair.access_token)
             finally:
                 self.clear_if_current(token)
+            return True
 
     # -- refresh -----------------------------------------------------------------
 

@@ -73,7 +73,7 @@ async def test_a_rejected_refresh_ends_the_session_and_says_log_in_again(connect
 
 
 async def test_each_server_has_its_own_session(connect):
-    async with connect() as first, connect() as second:
+    async with connect() as first, connect(phone=None, password=None) as second:
         await first.call_tool("login", {})
         assert not (await first.call_tool("whoami", {})).is_error
         assert body_of(await second.call_tool("whoami", {}))["code"] == "not_authenticated"

@@ -90,7 +90,7 @@ async def test_login_half_credentials(connect, era):
 
 
 async def test_whoami_before_login_says_log_in_first(connect, era):
-    async with connect(era) as client:
+    async with connect(era, phone=None, password=None) as client:  # with none configured (else: signs in)
         error = await fails(client, "whoami", {}, "not_authenticated")
         assert error == NOT_LOGGED_IN
 
@@ -106,7 +106,7 @@ async def test_every_session_tool_before_login_says_log_in_first(connect, world)
         "list_products": {"entity_id": world.big},
         "search_similar_products": {"entity_id": world.big, "query": "giấy in"},
     }
-    async with connect() as client:
+    async with connect(phone=None, password=None) as client:
         for tool, arguments in calls.items():
             assert await fails(client, tool, arguments, "not_authenticated") == NOT_LOGGED_IN
 

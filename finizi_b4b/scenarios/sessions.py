@@ -223,6 +223,7 @@ def _lose_import_answer(ctx: Context) -> None:
 
 
 FAILURES = [
+    Step("logout", show=lambda b: b["message"], note="first: so that the server does not sign in by itself"),
     Step("whoami", expect="not_authenticated"),
     Step("login", {"phone": DEMO_ADMIN.phone, "password": WRONG_PASSWORD}, expect="invalid_credentials"),
     Step(

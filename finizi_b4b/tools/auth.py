@@ -1,59 +1,92 @@
-"""login, logout, whoami."""
+"""login, logout, whoami, and the sign-in with the configured credentials."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finizi_b4b.api.errors import ApiError
 from finizi_b4b.api.models import TokenPair, User, unstructure
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools import messages
-from finizi_b4b.tools.base import Call, Handler, tool
+from finizi_b4b.tools.base import Call, Handler
 
-__all__ = ["AuthTools"]
+if TYPE_CHECKING:
+    from finizi_b4b.api.client import B4BClient
+    from finizi_b4b.config import Settings
+    from finizi_b4b.session import SignIn
+
+__all__ = ["AuthTools", "configured_sign_in", "sign_in_with"]
+
+# What a login answers when the credentials themselves are wrong (not when the API is down).
+_REFUSALS = (ErrorCode.INVALID_CREDENTIALS, ErrorCode.VALIDATION_FAILED)
 
 
 def _public_user(user: User) -> dict[str, Any]:
     return unstructure(user)
 
 
+def sign_in_with(client: B4BClient, phone: str, password: str) -> SignIn:
+    """A sign-in attempt: the login, then the user lookup; nothing is stored (the session store does)."""
+
+    async def attempt() -> tuple[TokenPair, dict[str, Any]]:
+        # The token is checked with /users/me before anything is stored: all or nothing.
+        tokens, user = await client.login(phone, password)
+        return tokens, _public_user(user)
+
+    return attempt
+
+
+def configured_sign_in(client: B4BClient, settings: Settings) -> SignIn:
+    """The sign-in with FINIZI_PHONE and FINIZI_PASSWORD; a refusal says where they come from."""
+    assert settings.phone and settings.password
+    plain = sign_in_with(client, settings.phone, settings.password)
+
+    async def attempt() -> tuple[TokenPair, dict[str, Any]]:
+        try:
+            return await plain()
+        except ApiError as exc:
+            at_login = exc.subject is not None and exc.subject.kind == "login"
+            if at_login and exc.code in _REFUSALS:
+                raise ApiError(
+                    ErrorCode.CONFIGURED_CREDENTIALS_REFUSED,
+                    "configured_credentials",
+                    status=exc.status,
+                    detail=exc.detail,
+                    subject=exc.subject,
+                ) from None
+            raise
+
+    return attempt
+
+
 class AuthTools(Handler):
-    @tool("login")
     async def login(self, call: Call) -> dict[str, Any]:
         phone, password = call.get("phone"), call.get("password")
         if (phone is None) != (password is None):
             raise ToolError.invalid_arguments(messages.BOTH_OR_NEITHER)
         if phone is None:
             settings = self.services.settings
-            phone, password = settings.phone, settings.password
-            if not phone or not password:
+            if not settings.signs_in:
                 raise ToolError(ErrorCode.MISSING_CREDENTIALS, messages.MISSING_CREDENTIALS)
-
-        async def attempt() -> tuple[TokenPair, dict[str, Any]]:
-            # The token is checked with /users/me before anything is stored: all or nothing.
-            tokens, user = await self.client.login(phone, password)
-            return tokens, _public_user(user)
-
+            attempt = configured_sign_in(self.client, settings)
+        else:
+            attempt = sign_in_with(self.client, phone, password)
         user = await self.session.sign_in(attempt)
         name = user.get("full_name") or user.get("email") or user.get("phone") or "the user"
         return {"message": f"Logged in as {name}. The session lasts until logout or restart.", "user": user}
 
-    @tool("logout")
     async def logout(self, call: Call) -> dict[str, Any]:
-        note = ""
+        try:
+            ended = await self.session.sign_out(self.client.logout, self.client.refresh)
+        except ApiError as exc:
+            if exc.reason == "not_logged_in":  # no session, and none to open by itself: the usual error
+                raise
+            # The session was ended here all the same; say so unless the backend had ended it already.
+            if exc.code in (ErrorCode.SESSION_EXPIRED, ErrorCode.NOT_AUTHENTICATED):
+                return {"message": "Logged out."}
+            return {"message": "Logged out." + messages.logout_note(exc)}
+        return {"message": "Logged out." if ended else messages.SIGNED_OUT_ALREADY}
 
-        async def farewell(token: str) -> None:
-            nonlocal note
-            try:
-                await self.client.logout(token)
-            except ApiError as exc:
-                if exc.code not in (ErrorCode.SESSION_EXPIRED, ErrorCode.NOT_AUTHENTICATED):
-                    note = messages.logout_note(exc)
-
-        await self.session.sign_out(farewell)  # not logged in: the usual error
-        return {"message": "Logged out." + note}
-
-    @tool("whoami")
     async def whoami(self, call: Call) -> dict[str, Any]:
         generation = self.session.generation
         user = _public_user(await self.client.me())

@@ -1,4 +1,4 @@
-"""What every handler class shares: the ``@tool`` marker, the per-call context, list shaping."""
+"""What every handler class shares: the services, the per-call context, list shaping."""
 
 from __future__ import annotations
 
@@ -17,20 +17,9 @@ if TYPE_CHECKING:
     from finizi_b4b.config import Settings
     from finizi_b4b.session import SessionStore
 
-__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result", "project", "tool"]
+__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result", "project"]
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
-ToolMethod = Callable[..., Awaitable[dict[str, Any]]]
-
-
-def tool(name: str) -> Callable[[ToolMethod], ToolMethod]:
-    """Mark a handler method as the implementation of the tool ``name``."""
-
-    def mark(method: ToolMethod) -> ToolMethod:
-        method.__tool_name__ = name  # type: ignore[attr-defined]
-        return method
-
-    return mark
 
 
 @attrs.frozen
@@ -66,22 +55,12 @@ class Call:
 
 
 class Handler:
-    """Base of the handler classes; subclasses mark their tool methods with ``@tool``."""
+    """Base of the handler classes; ``finizi_b4b.tools.TOOLS`` says which method serves which tool."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.client = services.client
         self.session = services.session
-
-    @classmethod
-    def tool_methods(cls) -> dict[str, str]:
-        """Tool name -> method name, for every ``@tool`` method of the class."""
-        found = {}
-        for attr in dir(cls):
-            name = getattr(getattr(cls, attr), "__tool_name__", None)
-            if name is not None:
-                found[name] = attr
-        return found
 
 
 _DIRECTIONS = {0: "purchase", 1: "sales"}

@@ -18,14 +18,17 @@ from finizi_b4b.errors import ToolError
 
 __all__ = [
     "BOTH_OR_NEITHER",
+    "CONFIGURED_CREDENTIALS_REFUSED",
     "ENTITY_ROLE_HINT",
     "MISSING_CREDENTIALS",
     "NOT_LOGGED_IN",
     "NOT_STRICT_RESULT",
     "SESSION_EXPIRED",
+    "SIGNED_OUT_ALREADY",
     "branch_fallback",
     "invalid_arguments",
     "logout_note",
+    "read_only_refusal",
     "subject_text",
     "tool_error",
 ]
@@ -39,6 +42,16 @@ MISSING_CREDENTIALS = (
     "through the conversation) set FINIZI_PHONE and FINIZI_PASSWORD in the server's environment "
     "and call login with no arguments."
 )
+_REFUSED = "The Finizi API refused the phone number and password configured for this server."
+_REFUSED_WHY = (
+    " They come from the MCP client's configuration (FINIZI_PHONE and FINIZI_PASSWORD, or the phone and "
+    "password entered when the bundle was installed), not from this conversation: fix them there and "
+    "restart the client. Never type the password into the chat."
+)
+CONFIGURED_CREDENTIALS_REFUSED = _REFUSED + _REFUSED_WHY
+SIGNED_OUT_ALREADY = (
+    "Logged out. No session was open; the server will not sign in by itself again until login is called."
+)
 
 NOT_STRICT_RESULT = (
     "The result held a number that is not finite (NaN or Infinity), which JSON cannot carry; "
@@ -51,6 +64,16 @@ ENTITY_ROLE_HINT = " Changing an entity also needs the owner or admin role there
 def logout_note(exc: ApiError) -> str:
     """What logout says when the backend could not be told (the session ends here all the same)."""
     return " The server could not be told (" + _message(exc).rstrip(".") + "); the session was ended here."
+
+
+def read_only_refusal(name: str) -> str:
+    """What a call of a write tool gets in read-only mode."""
+    return (
+        f"{name} changes data in Finizi, and this server runs in read-only mode (--read-only or "
+        "FINIZI_B4B_READ_ONLY), so it was not run and nothing was changed. Only the tools that read data "
+        "(and login, logout) are available; turning read-only mode off is a setting of the MCP client's "
+        "configuration."
+    )
 
 
 def branch_fallback(tax_id: str) -> str:
@@ -156,6 +179,8 @@ def _message(exc: ApiError) -> str:
         return NOT_LOGGED_IN
     if reason == "session_expired":
         return SESSION_EXPIRED
+    if reason == "configured_credentials":
+        return _REFUSED + _said(exc) + _REFUSED_WHY
     if reason == "credentials":
         return (
             "Login failed: "
@@ -210,3 +235,21 @@ def tool_error(exc: ApiError) -> ToolError:
         retryable=exc.retryable,
         retry_after=exc.retry_after,
     )
+
+
+# -- summaries and batch imports (summarize_invoices, import_invoice_xml with file_paths) ----------
+
+
+def too_many_invoices(matching: int | None, cap: int) -> str:
+    """Why a summary was refused: more invoices match than it adds up."""
+    found = f"{matching:,} invoices match" if matching is not None else f"More than {cap:,} invoices match"
+    return (
+        f"{found}; a summary adds up at most {cap:,}, and a partial sum would be a wrong total, so none "
+        "was made. Narrow the question (a shorter date_from..date_to period, a direction, status or "
+        "vendor_id) and combine the answers, e.g. one call per quarter."
+    )
+
+
+def batch_paths_invalid(problems: list[str]) -> str:
+    """Why a batch was refused before any file was read."""
+    return invalid_arguments(problems) + ". Nothing was read or uploaded."

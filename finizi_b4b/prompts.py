@@ -1,0 +1,383 @@
+"""MCP prompts: the common jobs of an accountant, each written out as the tool calls that do it best.
+
+``prompts/list`` names them, ``prompts/get`` fills one in with its arguments
+(checked first: a malformed argument is a ``-32602`` error naming it), and
+``completion/complete`` offers values while the user types them:
+
+- ``entity_id``: the ids of the signed-in user's entities (matching the start
+  of the id, or any part of the entity's name or tax id), read with the
+  connection's own ``list_entities`` handler, which signs in by itself when
+  credentials are configured. Any failure (not signed in, the API down, a slow
+  answer) offers nothing rather than an error: completion is a convenience;
+- ``month``, ``date_from``, ``date_to``: recent months and quarter boundaries;
+- ``folder``: the sub-folders of the folder typed so far.
+
+The handlers are plain ``(ctx, params)`` coroutines for the low-level server
+(``on_list_prompts``, ``on_get_prompt``, ``on_completion``) and work the same
+in both protocol eras.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import json
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+import attrs
+import mcp.types as types
+from mcp.shared.exceptions import MCPError
+
+from finizi_b4b.validation import ID_PATTERN, whole_value
+
+__all__ = ["PROMPTS", "complete", "get_prompt", "list_prompts", "xml_files"]
+
+log = logging.getLogger("finizi_b4b.prompts")
+
+MAX_VALUES = 100  # the most values one completion may carry
+BATCH = 100  # files per import_invoice_xml call
+COMPLETION_TIMEOUT = 10.0
+_SCAN_LIMIT = 10_000  # directory entries looked at, at most, for a listing or a completion
+_ID = re.compile(whole_value(ID_PATTERN))
+_MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])\Z")
+
+
+@attrs.frozen
+class Argument:
+    name: str
+    description: str
+    required: bool = True
+    check: Callable[[str], str | None] | None = None  # the problem with a value, if any
+
+
+@attrs.frozen
+class Prompt:
+    name: str
+    title: str
+    description: str
+    arguments: tuple[Argument, ...]
+    render: Callable[[dict[str, str]], str]
+
+    def listed(self) -> types.Prompt:
+        return types.Prompt(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            arguments=[
+                types.PromptArgument(name=a.name, description=a.description, required=a.required)
+                for a in self.arguments
+            ],
+        )
+
+
+# -- argument checks -------------------------------------------------------------------------------
+
+
+def _entity_id(value: str) -> str | None:
+    return None if _ID.match(value) else "must be an entity id as list_entities shows it"
+
+
+def _month(value: str) -> str | None:
+    return None if _MONTH.match(value) else "must be a month as YYYY-MM, e.g. 2026-03"
+
+
+def _date(value: str) -> str | None:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return "must be a date as YYYY-MM-DD"
+    return None if len(value) == 10 else "must be a date as YYYY-MM-DD"
+
+
+def _top(value: str) -> str | None:
+    return None if value.isascii() and value.isdigit() and 1 <= int(value) <= 50 else "must be 1 to 50"
+
+
+def _folder(value: str) -> str | None:
+    if "\x00" in value or not Path(value).expanduser().is_absolute():
+        return "must be an absolute path of a folder"
+    return None
+
+
+ENTITY = Argument("entity_id", "The entity (company), as list_entities shows it.", check=_entity_id)
+
+
+# -- the prompts -----------------------------------------------------------------------------------
+
+
+def _call(tool: str, arguments: dict[str, Any]) -> str:
+    return f"{tool} with {json.dumps(arguments, ensure_ascii=False)}"
+
+
+def _vat_review(args: dict[str, str]) -> str:
+    year, month = (int(part) for part in args["month"].split("-"))
+    first = dt.date(year, month, 1)
+    last = first.replace(day=calendar.monthrange(year, month)[1])
+    period = {"entity_id": args["entity_id"], "date_from": first.isoformat(), "date_to": last.isoformat()}
+    return "\n".join(
+        [
+            f"Review the VAT of entity {args['entity_id']} for {first:%B %Y} (invoices issued "
+            f"{first.isoformat()} to {last.isoformat()}), as for the monthly VAT return.",
+            "",
+            "1. Call " + _call("summarize_invoices", {**period, "group_by": ["direction", "status"]}) + ". "
+            "Output VAT is the tax on sales, input VAT the tax on purchases. Leave cancelled invoices out "
+            "of both, and count drafts apart: they are not issued yet.",
+            "2. Call "
+            + _call("summarize_invoices", {**period, "direction": "purchase", "group_by": ["vendor"]})
+            + " to see which suppliers the input VAT comes from.",
+            "3. If there are drafts, call " + _call("list_invoices", {**period, "status": "draft"})
+            + " and name them (series/number, party, total).",
+            "4. Report in a short table: output VAT, input VAT and the VAT payable (output minus input; "
+            "a negative figure is a credit carried forward), each with its invoice count; then what to "
+            "check: drafts, cancelled invoices, suppliers that stand out.",
+            "Use the figures exactly as the tools give them (VND); do not add up invoice lists yourself.",
+        ]
+    )
+
+
+def _spend_review(args: dict[str, str]) -> str:
+    period = {"entity_id": args["entity_id"], "date_from": args["date_from"], "date_to": args["date_to"]}
+    top = int(args.get("top") or 12)
+    return "\n".join(
+        [
+            f"Review what entity {args['entity_id']} bought from its suppliers between "
+            f"{args['date_from']} and {args['date_to']}.",
+            "",
+            "1. Call "
+            + _call(
+                "summarize_invoices", {**period, "direction": "purchase", "group_by": ["vendor"], "top": top}
+            )
+            + ": the largest suppliers by total, the rest summed as others.",
+            "2. For the three largest, call get_vendor with their tax_id to get the vendor_id, then "
+            + _call("summarize_invoices", {**period, "vendor_id": "<vendor_id>", "group_by": ["month"]})
+            + " for how the spend moved month by month.",
+            "3. Report a table of the suppliers (name, tax id, invoices, net, VAT, total, share of the "
+            "whole), then the trend of the largest and anything that stands out (one supplier taking most "
+            "of the spend, sudden jumps, invoices still in draft).",
+            "Use the figures exactly as the tools give them (VND); do not add up invoice lists yourself.",
+        ]
+    )
+
+
+def xml_files(folder: str) -> tuple[list[str], int]:
+    """The paths of the ``.xml`` files in ``folder`` (not its sub-folders), sorted, and how many there
+    are; links are left out (the import refuses them). Blocking: run it in a worker thread."""
+    found = []
+    with os.scandir(Path(folder).expanduser()) as entries:
+        for count, entry in enumerate(entries):
+            if count >= _SCAN_LIMIT:
+                break
+            if entry.name.lower().endswith(".xml") and entry.is_file(follow_symlinks=False):
+                found.append(entry.path)
+    found.sort()
+    return found, len(found)
+
+
+def _import_folder(args: dict[str, str], files: list[str]) -> str:
+    folder, entity_id = args["folder"], args["entity_id"]
+    if not files:
+        return (
+            f"There are no .xml files in {folder}. Tell the user, and ask for the folder that holds the "
+            f"e-invoice XML files to import into entity {entity_id}."
+        )
+    batches = [files[start : start + BATCH] for start in range(0, len(files), BATCH)]
+    lines = [
+        f"Import the {len(files)} e-invoice XML file(s) of {folder} into entity {entity_id}.",
+        "",
+        "1. Check them first: call "
+        + _call("import_invoice_xml", {"entity_id": entity_id, "file_paths": batches[0], "preview": True})
+        + ". It reads each file and uploads nothing.",
+    ]
+    if len(batches) > 1:
+        lines.append(
+            f"   The files make {len(batches)} batches of at most {BATCH}; do the same for each of these:"
+        )
+        lines += [f"   {json.dumps(batch, ensure_ascii=False)}" for batch in batches[1:]]
+    lines += [
+        "2. Show the user the outcome: the new invoices (with totals), those already imported, and the "
+        "invalid or failed files with their reasons. Ask before importing.",
+        "3. Once the user agrees, call import_invoice_xml with the same file_paths and without preview, "
+        "and report the counts and each file that was not imported, with its reason.",
+    ]
+    return "\n".join(lines)
+
+
+PROMPTS: dict[str, Prompt] = {
+    prompt.name: prompt
+    for prompt in (
+        Prompt(
+            "monthly_vat_review",
+            "Monthly VAT review",
+            "Output and input VAT of an entity for one month, what is payable, and what to check.",
+            (ENTITY, Argument("month", "The month, as YYYY-MM.", check=_month)),
+            _vat_review,
+        ),
+        Prompt(
+            "vendor_spend_review",
+            "Vendor spend review",
+            "What an entity bought from each supplier in a period: the largest, their trend, oddities.",
+            (
+                ENTITY,
+                Argument("date_from", "First issue date, YYYY-MM-DD.", check=_date),
+                Argument("date_to", "Last issue date, YYYY-MM-DD.", check=_date),
+                Argument("top", "How many suppliers to show (default 12).", required=False, check=_top),
+            ),
+            _spend_review,
+        ),
+        Prompt(
+            "import_invoice_folder",
+            "Import a folder of invoices",
+            "Preview, then import, every e-invoice XML file of a local folder into an entity.",
+            (ENTITY, Argument("folder", "Absolute path of the folder with the XML files.", check=_folder)),
+            lambda args: _import_folder(args, []),  # rendered with the folder's files by get_prompt
+        ),
+    )
+}
+
+
+# -- the handlers ----------------------------------------------------------------------------------
+
+
+def _invalid(message: str) -> MCPError:
+    return MCPError(code=types.INVALID_PARAMS, message=message)
+
+
+def _checked(prompt: Prompt, given: dict[str, str]) -> dict[str, str]:
+    known = {a.name for a in prompt.arguments}
+    problems = [f"unknown argument {name!r}" for name in sorted(set(given) - known)]
+    for argument in prompt.arguments:
+        value = given.get(argument.name)
+        if value is None or value == "":
+            if argument.required:
+                problems.append(f"{argument.name!r} is required")
+            continue
+        problem = argument.check(value) if argument.check else None
+        if problem:
+            problems.append(f"{argument.name} {problem}")
+    if not problems and "date_from" in given and "date_to" in given and given["date_from"] > given["date_to"]:
+        problems.append("date_from is after date_to")
+    if problems:
+        raise _invalid(f"Invalid arguments for prompt {prompt.name}: " + "; ".join(problems))
+    return {key: value for key, value in given.items() if value != ""}
+
+
+async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
+    return types.ListPromptsResult(prompts=[prompt.listed() for prompt in PROMPTS.values()])
+
+
+async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+    prompt = PROMPTS.get(params.name)
+    if prompt is None:
+        raise _invalid(f"There is no prompt named {params.name[:64]!r}. Prompts: {', '.join(PROMPTS)}.")
+    args = _checked(prompt, dict(params.arguments or {}))
+    if prompt.name == "import_invoice_folder":
+        try:
+            files, _ = await anyio.to_thread.run_sync(xml_files, args["folder"])
+        except OSError as exc:
+            raise _invalid(f"Cannot read the folder {args['folder']}: {exc.strerror or exc}.") from None
+        text = _import_folder(args, files)
+    else:
+        text = prompt.render(args)
+    return types.GetPromptResult(
+        description=prompt.description,
+        messages=[types.PromptMessage(role="user", content=types.TextContent(text=text))],
+    )
+
+
+def _fold(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+async def _entity_ids(ctx: Any, typed: str) -> list[str]:
+    from finizi_b4b.tools.base import Call
+
+    runtime = ctx.lifespan_context
+    with anyio.move_on_after(COMPLETION_TIMEOUT):
+        list_entities = runtime.handler("list_entities")  # opens the connection's client if need be
+        await runtime.session.sign_in_automatically()  # as a tool call would, when credentials are set
+        answer = await list_entities(Call({"detailed": False}))
+        items = answer["data"]["items"]
+        needle = _fold(typed.strip())
+        values = []
+        for item in items:
+            ident = str(item.get("id", ""))
+            words = _fold(f"{item.get('name') or ''} {item.get('tax_id') or ''}")
+            if ident and (ident.lower().startswith(needle) or needle in words):
+                values.append(ident)
+        return values
+    return []
+
+
+def _months(typed: str, today: dt.date) -> list[str]:
+    months = []
+    year, month = today.year, today.month
+    for _ in range(24):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return [m for m in months if m.startswith(typed)]
+
+
+def _quarter_days(typed: str, today: dt.date, ends: bool) -> list[str]:
+    days = []
+    for year in (today.year, today.year - 1):
+        for quarter in (4, 3, 2, 1):
+            first = dt.date(year, 3 * quarter - 2, 1)
+            last_month = 3 * quarter
+            day = first if not ends else dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+            if first <= today:
+                days.append(day.isoformat())
+    return [d for d in days if d.startswith(typed)]
+
+
+def _folders(typed: str) -> list[str]:
+    """Sub-folders of the folder typed so far whose names start as typed. Blocking."""
+    if not typed or not Path(typed).expanduser().is_absolute():
+        return []
+    path = Path(typed).expanduser()
+    parent, start = (path, "") if typed.endswith(os.sep) else (path.parent, path.name)
+    found = []
+    with os.scandir(parent) as entries:
+        for count, entry in enumerate(entries):
+            if count >= _SCAN_LIMIT or len(found) > MAX_VALUES:
+                break
+            if entry.name.startswith(start) and not entry.name.startswith(".") and entry.is_dir():
+                found.append(entry.path)
+    return sorted(found)
+
+
+async def _values(ctx: Any, name: str, typed: str) -> list[str]:
+    today = dt.date.today()
+    if name == "entity_id":
+        return await _entity_ids(ctx, typed)
+    if name == "month":
+        return _months(typed, today)
+    if name in ("date_from", "date_to"):
+        return _quarter_days(typed, today, ends=name == "date_to")
+    if name == "folder":
+        return await anyio.to_thread.run_sync(_folders, typed)
+    return []
+
+
+async def complete(ctx: Any, params: types.CompleteRequestParams) -> types.CompleteResult:
+    values: list[str] = []
+    ref = params.ref
+    if isinstance(ref, types.PromptReference) and ref.name in PROMPTS:
+        try:
+            values = await _values(ctx, params.argument.name, params.argument.value)
+        except anyio.get_cancelled_exc_class():
+            raise
+        except Exception as exc:  # a completion that cannot be made offers nothing
+            log.info("no completion for %s: %s", params.argument.name, type(exc).__name__)
+            values = []
+    shown = values[:MAX_VALUES]
+    return types.CompleteResult(
+        completion=types.Completion(values=shown, total=len(values), has_more=len(values) > len(shown))
+    )
