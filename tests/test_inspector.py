@@ -39,7 +39,7 @@ def test_tools_list_is_strictly_portable(era):
     done = inspector("--method", "tools/list", "--strict", "--protocol-era", era)
     assert done.returncode == 0, done.stdout + done.stderr
     tools = json.loads(done.stdout)["tools"]
-    assert len(tools) == 15
+    assert len(tools) == 16
     assert all(tool["inputSchema"]["type"] == "object" == tool["outputSchema"]["type"] for tool in tools)
 
 
@@ -58,3 +58,32 @@ def test_an_error_result_is_reported_as_a_tool_error_not_a_broken_result():
     assert result["isError"] is True
     assert json.loads(result["content"][0]["text"])["code"] == "not_authenticated"
     assert "must have required property" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("era", ["legacy", "modern"])
+def test_prompts_are_listed_and_filled_in(era):
+    done = inspector("--method", "prompts/list", "--protocol-era", era)
+    assert done.returncode == 0, done.stdout + done.stderr
+    prompts = json.loads(done.stdout)["prompts"]
+    names = [p["name"] for p in prompts]
+    assert names == ["monthly_vat_review", "vendor_spend_review", "import_invoice_folder"]
+    assert all(p["arguments"] and p["description"] for p in prompts)
+    done = inspector(
+        "--method", "prompts/get", "--prompt-name", "monthly_vat_review",
+        "--prompt-args", "entity_id=3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d", "month=2026-03",
+        "--protocol-era", era,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    (message,) = json.loads(done.stdout)["messages"]
+    assert message["role"] == "user"
+    assert "2026-03-01 to 2026-03-31" in message["content"]["text"]
+    assert '"group_by": ["direction", "status"]' in message["content"]["text"]
+
+
+def test_a_prompt_with_a_bad_argument_is_refused():
+    done = inspector(
+        "--method", "prompts/get", "--prompt-name", "monthly_vat_review",
+        "--prompt-args", "entity_id=../../x", "month=2026-03",
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "entity_id must be an entity id" in done.stdout + done.stderr

@@ -28,9 +28,9 @@ from finizi_b4b.einvoice_xml import (
     text_as_utf8,
 )
 from finizi_b4b.errors import ErrorCode, ToolError
-from finizi_b4b.tools.base import Call, Handler, direction_label, tool
+from finizi_b4b.tools.base import Call, Handler, direction_label
 
-__all__ = ["MAX_XML_BYTES", "ImportTools", "read_xml_file"]
+__all__ = ["MAX_XML_BYTES", "ImportTools", "load_xml_file", "parse", "read_xml_file", "upload_ready"]
 
 MAX_XML_BYTES = 5 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -117,6 +117,31 @@ def _as_utf8(content: bytes | None, text: str | None) -> bytes:
         raise _unusable(exc) from None
 
 
+async def load_xml_file(path: str) -> tuple[str, bytes]:
+    """The file's name and its XML as UTF-8, at most 5 MB (read in a worker thread)."""
+    filename, raw = await anyio.to_thread.run_sync(read_xml_file, path)
+    content = _as_utf8(raw, None)
+    if len(content) > MAX_XML_BYTES:
+        raise _too_large(f"{filename} (as UTF-8)")
+    return filename, content
+
+
+def upload_ready(content: bytes) -> None:
+    """Refuse XML that is not well formed before anything is uploaded."""
+    try:
+        check_well_formed(content)
+    except InvoiceXMLError as exc:
+        raise _unusable(exc) from None
+
+
+async def parse(content: bytes) -> ParsedInvoice:
+    """The invoice read out of the XML (in a worker thread); unusable XML is ``invalid_xml``."""
+    try:
+        return await anyio.to_thread.run_sync(parse_einvoice, content)
+    except InvoiceXMLError as exc:
+        raise _unusable(exc) from None
+
+
 def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
     if "direction" in raw:
         raw["direction"] = direction_label(raw["direction"])
@@ -158,46 +183,54 @@ def _same_number(a: Any, b: str) -> bool:
 
 
 class ImportTools(Handler):
-    @tool("import_invoice_xml")
     async def import_invoice_xml(self, call: Call) -> dict[str, Any]:
+        given = [name for name in ("file_path", "file_paths", "xml_content") if call.get(name) is not None]
+        if len(given) != 1:
+            raise ToolError.invalid_arguments("give exactly one of file_path, file_paths and xml_content")
+        if given == ["file_paths"]:
+            from finizi_b4b.tools.import_batch import BatchImport
+
+            return await BatchImport(self, call).run(call["file_paths"])
         file_path, text = call.get("file_path"), call.get("xml_content")
-        if (file_path is None) == (text is None):
-            raise ToolError.invalid_arguments("give exactly one of file_path and xml_content")
         await call.progress(0, 3, "Reading the XML")
-        raw: bytes | None = None
         if file_path is not None:
-            filename, raw = await anyio.to_thread.run_sync(read_xml_file, file_path)
-            what = filename
+            filename, content = await load_xml_file(file_path)
         else:
-            filename, what = "invoice.xml", "xml_content"
-        content = _as_utf8(raw, text)
-        if len(content) > MAX_XML_BYTES:
-            raise _too_large(f"{what} (as UTF-8)" if raw is not None else what)
+            filename, content = "invoice.xml", _as_utf8(None, text)
+            if len(content) > MAX_XML_BYTES:
+                raise _too_large("xml_content")
         if call.get("preview", False):
             return await self._preview(call, content)
         await call.progress(1, 3, "Checking the XML is well formed")
-        try:
-            check_well_formed(content)
-        except InvoiceXMLError as exc:
-            raise _unusable(exc) from None
+        upload_ready(content)
         await call.progress(2, 3, f"Uploading {filename} ({len(content)} bytes)")
-        created = await self.client.import_invoice_xml(
-            call["entity_id"], filename=filename, content=content, auto_classify=call["auto_classify"]
-        )
+        created = await self.upload(call, filename, content)
         await call.progress(3, 3, "Imported")
         label = "/".join(str(created.get(k, "?")) for k in ("invoice_series", "invoice_number"))
         return {"message": f"Invoice {label} imported.", "data": _invoice(created)}
 
+    async def upload(self, call: Call, filename: str, content: bytes) -> dict[str, Any]:
+        return await self.client.import_invoice_xml(
+            call["entity_id"], filename=filename, content=content, auto_classify=call["auto_classify"]
+        )
+
     async def _preview(self, call: Call, content: bytes) -> dict[str, Any]:
         await call.progress(1, 3, "Reading the invoice out of the XML")
-        try:
-            parsed = await anyio.to_thread.run_sync(parse_einvoice, content)
-        except InvoiceXMLError as exc:
-            raise _unusable(exc) from None
+        parsed = await parse(content)
         await call.progress(2, 3, "Looking for the entity and an existing copy")
-        entity_id = call["entity_id"]
-        entity_tax_id = _field(await self.client.get_entity(entity_id), "tax_id")
-        entity_tax_id = str(entity_tax_id) if entity_tax_id is not None else None
+        entity_tax_id = await self.entity_tax_id(call["entity_id"])
+        message, data = await self.preview_parsed(call["entity_id"], parsed, entity_tax_id)
+        await call.progress(3, 3, "Previewed; nothing was uploaded")
+        return {"message": message, "data": data}
+
+    async def entity_tax_id(self, entity_id: str) -> str | None:
+        found = _field(await self.client.get_entity(entity_id), "tax_id")
+        return str(found) if found is not None else None
+
+    async def preview_parsed(
+        self, entity_id: str, parsed: ParsedInvoice, entity_tax_id: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        """What importing ``parsed`` would do: a sentence, and the preview data."""
         if _is_entity(parsed.buyer.tax_id, entity_tax_id):
             direction = "purchase"
         elif _is_entity(parsed.seller.tax_id, entity_tax_id):
@@ -205,7 +238,6 @@ class ImportTools(Handler):
         else:
             direction = None
         existing = await self._existing(entity_id, parsed)
-        await call.progress(3, 3, "Previewed; nothing was uploaded")
         label = f"{parsed.series}/{parsed.number}"
         if direction is None:
             message = (
@@ -217,7 +249,7 @@ class ImportTools(Handler):
             message = f"Invoice {label} is already imported (id {existing}); importing it again is refused."
         else:
             message = f"Invoice {label} can be imported as a {direction} invoice. Nothing was uploaded."
-        return {"message": message, "data": self._preview_data(parsed, direction, existing)}
+        return message, self._preview_data(parsed, direction, existing)
 
     @staticmethod
     def _preview_data(parsed: ParsedInvoice, direction: str | None, existing: str | None) -> dict[str, Any]:

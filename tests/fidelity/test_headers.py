@@ -58,6 +58,7 @@ def _scripted_calls(box) -> list[tuple[str, dict]]:
         ("list_invoices", {"entity_id": eid, "page_size": 3}),
         ("get_invoice", {"entity_id": eid, "invoice_id": invoice["id"]}),
         ("get_invoice_statistics", {"entity_id": eid}),
+        ("summarize_invoices", {"entity_id": eid, "group_by": ["vendor"]}),
         ("import_invoice_xml", {"entity_id": eid, "xml_content": xml}),
         ("list_vendors", {"entity_id": eid, "page_size": 3}),
         ("get_vendor", {"entity_id": eid, "vendor_id": vendor["id"]}),
