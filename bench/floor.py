@@ -1,10 +1,17 @@
-"""The floor: a bare low-level server of the same SDK with one trivial tool.
+"""The floor: a bare low-level server of the same SDK with trivial tools and no work behind them.
 
 What any MCP server on this SDK pays for starting, handshaking and answering;
-the benchmark compares finizi-b4b with it.
+the benchmark compares finizi-b4b with it. ``echo`` answers its text back;
+``repeat`` answers the last echoed text again (as JSON text plus the same
+object as structured content, when the text is a JSON object), so that the
+floor can serve a result exactly as large as a real tool's without being sent
+that much.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 import anyio
 import mcp.types as types
@@ -20,14 +27,30 @@ ECHO = types.Tool(
         "additionalProperties": False,
     },
 )
+REPEAT = types.Tool(
+    name="repeat",
+    description="Answer the last echoed text again.",
+    input_schema={"type": "object", "properties": {}, "additionalProperties": False},
+)
+
+_last: dict[str, Any] = {"text": "", "structured": {"text": ""}}
 
 
 async def list_tools(ctx, params) -> types.ListToolsResult:
-    return types.ListToolsResult(tools=[ECHO])
+    return types.ListToolsResult(tools=[ECHO, REPEAT])
 
 
 async def call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
+    if params.name == "repeat":
+        return types.CallToolResult(
+            content=[types.TextContent(text=_last["text"])], structured_content=_last["structured"]
+        )
     text = str((params.arguments or {}).get("text", ""))
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    _last["text"], _last["structured"] = text, parsed if isinstance(parsed, dict) else {"text": text}
     return types.CallToolResult(content=[types.TextContent(text=text)], structured_content={"text": text})
 
 

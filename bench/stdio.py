@@ -14,11 +14,58 @@ import os
 import time
 from typing import Any
 
+__all__ = [
+    "PROTOCOL",
+    "RpcError",
+    "StdioPeer",
+    "ToolCallFailed",
+    "child_env",
+    "cpu_seconds",
+    "expect_success",
+    "result_text",
+    "time_to_initialize",
+]
+
 PROTOCOL = "2025-11-25"
 
 
 class RpcError(Exception):
     pass
+
+
+class ToolCallFailed(Exception):
+    """A ``tools/call`` the benchmark needed ended in an ``isError`` result."""
+
+
+def result_text(result: dict[str, Any]) -> str:
+    """The text content of a ``tools/call`` result (all text blocks, in order)."""
+    blocks = result.get("content", [])
+    return "".join(block.get("text", "") for block in blocks if block.get("type") == "text")
+
+
+def expect_success(result: dict[str, Any], tool: str) -> dict[str, Any]:
+    """The structured content of a successful result; a failure raises :class:`ToolCallFailed`.
+
+    A failed result carries only text content (``{"success": false, "error": ..., "code": ...}``),
+    so the message is read from there.
+    """
+    if not result.get("isError"):
+        return result["structuredContent"]
+    text = result_text(result)
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and "error" in body:
+        raise ToolCallFailed(f"{tool} failed: {body.get('code', 'error')}: {body['error']}")
+    raise ToolCallFailed(f"{tool} failed: {text or 'an error result without text'}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (Linux, from ``/proc/<pid>/stat``)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class StdioPeer:
@@ -92,6 +139,9 @@ class StdioPeer:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1])
         raise RuntimeError("VmHWM not found")
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.proc.pid)
 
     async def close(self) -> None:
         if self.proc.stdin is not None and not self.proc.stdin.is_closing():

@@ -1,0 +1,177 @@
+"""Figures 4-5: what one tool call costs, and what 50 concurrent calls cost.
+
+Per call (4a, 4b), the reference is the same HTTP request made directly with
+aiohttp. Under concurrency (5a), the reference is the bare SDK server (the
+floor) answering a result of the same size: the SDK's own limit on this
+transport. Server CPU is read from ``/proc/<pid>/stat`` of each server process
+around the rounds. 5b counts token refreshes; 5c shows the direct requests for
+context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.figures import Fact, Figure, Kind, Limit
+from bench.measure_process import FLOOR, SERVER, floor_env, timed
+from bench.sandbox_proc import Direct
+from bench.stdio import StdioPeer, expect_success
+
+__all__ = ["CONCURRENT", "concurrency", "per_call"]
+
+CONCURRENT = 50
+
+
+async def per_call(reps: int, env: dict[str, str], url: str, entity: str, invoice: str) -> list[Figure]:
+    peer = await StdioPeer.spawn(SERVER, env)
+    direct = Direct(url)
+    figures = []
+    try:
+        await peer.initialize()
+        expect_success(await peer.call("login", {}), "login")
+        await direct.login()
+        cases: list[tuple[str, str, Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]]] = [
+            (
+                "4a",
+                "list_invoices, one page of 50",
+                lambda: peer.call("list_invoices", {"entity_id": entity, "page_size": 50}),
+                lambda: direct.get(f"/api/v1/entities/{entity}/invoices", page=1, page_size=50),
+            ),
+            (
+                "4b",
+                "get_invoice",
+                lambda: peer.call("get_invoice", {"entity_id": entity, "invoice_id": invoice}),
+                lambda: direct.get(f"/api/v1/entities/{entity}/invoices/{invoice}"),
+            ),
+        ]
+        for figure_id, name, through_server, straight in cases:
+            for _ in range(max(5, reps // 10)):  # warm both paths: imports, connections, caches
+                expect_success(await through_server(), name)
+                await straight()
+            ours, theirs = [], []
+            for _ in range(reps):
+                theirs.append(await timed(straight))
+                ours.append(await timed(through_server))
+            overhead = (statistics.median(ours) - statistics.median(theirs)) * 1000
+            figures.append(
+                Figure(
+                    figure_id,
+                    name + " through the server",
+                    "ms",
+                    tuple(ours),
+                    "the same request, aiohttp direct",
+                    tuple(theirs),
+                    limits=(Limit("overhead", overhead, Kind.AT_MOST, 2.0, "ms", 2),),
+                )
+            )
+    finally:
+        await peer.close()
+        await direct.close()
+    return figures
+
+
+async def _round(peer: StdioPeer, tool: str, arguments: dict[str, Any]) -> tuple[float, float, int]:
+    """Seconds and server CPU seconds for CONCURRENT calls at once, and how many failed."""
+    before = peer.cpu_seconds()
+    started = asyncio.get_running_loop().time()
+    results = await asyncio.gather(*(peer.call(tool, arguments) for _ in range(CONCURRENT)))
+    elapsed = asyncio.get_running_loop().time() - started
+    return elapsed, peer.cpu_seconds() - before, sum(bool(r.get("isError")) for r in results)
+
+
+async def _direct_round(direct: Direct, path: str) -> None:
+    await asyncio.gather(*(direct.get(path, page=1, page_size=50) for _ in range(CONCURRENT)))
+
+
+async def concurrency(reps: int, env: dict[str, str], url: str, entity: str) -> list[Figure]:
+    peer = await StdioPeer.spawn(SERVER, env)
+    floor = await StdioPeer.spawn(FLOOR, floor_env())
+    direct = Direct(url)
+    arguments = {"entity_id": entity, "page_size": 50}
+    path = f"/api/v1/entities/{entity}/invoices"
+    try:
+        await peer.initialize()
+        await floor.initialize()
+        expect_success(await peer.call("login", {}), "login")
+        await direct.login()
+        sample = await peer.call("list_invoices", arguments)
+        ours_bytes = peer.last_line_bytes
+        expect_success(sample, "list_invoices")
+        await floor.call("echo", {"text": sample["content"][0]["text"]})
+        await floor.call("repeat", {})
+        bare_bytes = floor.last_line_bytes
+        await _round(peer, "list_invoices", arguments)  # warm both
+        await _round(floor, "repeat", {})
+        ours, bare, straight = [], [], []
+        ours_cpu = bare_cpu = 0.0
+        errors = 0
+        for _ in range(reps):  # interleaved, so that a noisy moment hits all three
+            elapsed, cpu, _failed = await _round(floor, "repeat", {})
+            bare.append(CONCURRENT / elapsed)
+            bare_cpu += cpu
+            elapsed, cpu, failed = await _round(peer, "list_invoices", arguments)
+            ours.append(CONCURRENT / elapsed)
+            ours_cpu += cpu
+            errors += failed
+            straight.append(CONCURRENT / await timed(lambda: _direct_round(direct, path)))
+        calls = reps * CONCURRENT
+        ours_ms, bare_ms = ours_cpu / calls * 1000, bare_cpu / calls * 1000
+        cpu_ratio = ours_ms / bare_ms if bare_ms else float("inf")
+        refresh = await _refresh_after_expiry(peer, direct, arguments)
+    finally:
+        await peer.close()
+        await floor.close()
+        await direct.close()
+    throughput = statistics.median(ours)
+    return [
+        Figure(
+            "5a",
+            f"{CONCURRENT} concurrent list_invoices, throughput",
+            "calls/s",
+            tuple(ours),
+            "bare SDK server answering a result of the same size",
+            tuple(bare),
+            limits=(
+                Limit("server CPU per call", cpu_ratio, Kind.AT_MOST, 1.5, "x bare", 2),
+                Limit("errors", float(errors), Kind.EXACTLY, 0),
+            ),
+            facts=(
+                Fact("server CPU", ours_ms, "ms/call"),
+                Fact("bare CPU", bare_ms, "ms/call"),
+                Fact("throughput", throughput / statistics.median(bare), "x bare"),
+                Fact("result", ours_bytes, "bytes", 0),
+                Fact("bare result", bare_bytes, "bytes", 0),
+            ),
+        ),
+        refresh,
+        Figure(
+            "5c",
+            f"context for 5a: the same {CONCURRENT} requests straight to the API with aiohttp",
+            "calls/s",
+            tuple(straight),
+            "5a through the server",
+            tuple(ours),
+            facts=(Fact("5a", throughput / statistics.median(straight), "x direct"),),
+        ),
+    ]
+
+
+async def _refresh_after_expiry(peer: StdioPeer, direct: Direct, arguments: dict[str, Any]) -> Figure:
+    before = (await direct.control("GET", "stats"))["counts"].get("auth.refresh", 0)
+    await direct.control("POST", "expire-tokens")
+    results = await asyncio.gather(*(peer.call("list_invoices", arguments) for _ in range(CONCURRENT)))
+    after = (await direct.control("GET", "stats"))["counts"].get("auth.refresh", 0)
+    failures = sum(bool(r.get("isError")) for r in results)
+    return Figure(
+        "5b",
+        f"refresh requests for {CONCURRENT} concurrent calls after expiry",
+        "requests",
+        (float(after - before),),
+        limits=(
+            Limit("refreshes", float(after - before), Kind.EXACTLY, 1),
+            Limit("errors", float(failures), Kind.EXACTLY, 0),
+        ),
+    )

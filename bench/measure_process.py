@@ -1,0 +1,134 @@
+"""Figures 1-3: what a server process costs to start, to hold in memory, and to list its tools.
+
+Each is compared with the floor (a bare low-level server of the same SDK with
+one trivial tool), measured interleaved in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench.figures import Check, Fact, Figure, Kind, Limit
+from bench.sandbox_proc import ROOT
+from bench.stdio import StdioPeer, child_env, time_to_initialize
+from finizi_b4b.scenarios import SCENARIOS, play, rpc_caller
+from finizi_b4b.schemas import TOOLS_LIST_BUDGET, load_definitions
+
+__all__ = ["FLOOR", "SERVER", "floor_env", "memory", "startup", "timed", "tools_list"]
+
+SERVER = [sys.executable, "-m", "finizi_b4b", "serve"]
+FLOOR = [sys.executable, "-m", "bench.floor"]
+
+
+def floor_env() -> dict[str, str]:
+    return child_env({"PYTHONPATH": str(ROOT)})
+
+
+async def timed(action: Callable[[], Awaitable[Any]]) -> float:
+    started = time.perf_counter()
+    await action()
+    return time.perf_counter() - started
+
+
+async def startup(reps: int, env: dict[str, str]) -> Figure:
+    ours, floor = [], []
+    for _ in range(reps):  # interleaved, so that a noisy moment hits both
+        floor.append(await time_to_initialize(FLOOR, floor_env()))
+        ours.append(await time_to_initialize(SERVER, env))
+    ratio = statistics.median(ours) / statistics.median(floor)
+    return Figure(
+        "1",
+        "spawn to initialize result (stdio)",
+        "ms",
+        tuple(ours),
+        "bare low-level server, one tool",
+        tuple(floor),
+        limits=(Limit("ratio", ratio, Kind.AT_MOST, 1.10, "x"),),
+    )
+
+
+async def every_tool(peer: StdioPeer) -> None:
+    """One call of each tool, as a user's session would make them: the demo's full scenario."""
+    run = await play(rpc_caller(peer.call), "full")
+    if run.failures:
+        raise RuntimeError(f"the every-tool session went wrong: {[o for o in run.outcomes if not o.good]}")
+
+
+async def memory(reps: int, env: dict[str, str]) -> Figure:
+    calls = len(SCENARIOS["full"])
+    ours, floor = [], []
+    for _ in range(reps):
+        peer = await StdioPeer.spawn(FLOOR, floor_env())
+        await peer.initialize()
+        await peer.request("tools/list")
+        for number in range(calls):
+            await peer.call("echo", {"text": f"call {number}"})
+        floor.append(peer.peak_rss_kib() / 1024)
+        await peer.close()
+        peer = await StdioPeer.spawn(SERVER, env)
+        await peer.initialize()
+        await peer.request("tools/list")
+        await every_tool(peer)
+        ours.append(peer.peak_rss_kib() / 1024)
+        await peer.close()
+    ratio = statistics.median(ours) / statistics.median(floor)
+    return Figure(
+        "2",
+        "peak RSS after every tool",
+        "MiB",
+        tuple(ours),
+        f"bare server after {calls} calls",
+        tuple(floor),
+        limits=(Limit("ratio", ratio, Kind.AT_MOST, 1.20, "x"),),
+        facts=(Fact("above the floor", statistics.median(ours) - statistics.median(floor), "MiB", 1),),
+    )
+
+
+async def tools_list(reps: int, env: dict[str, str]) -> list[Figure]:
+    peer = await StdioPeer.spawn(SERVER, env)
+    floor = await StdioPeer.spawn(FLOOR, floor_env())
+    try:
+        await peer.initialize()
+        await floor.initialize()
+        result = await peer.request("tools/list")
+        size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode())
+        listed = sorted(tool["name"] for tool in result["tools"])
+        ours, theirs = [], []
+        for _ in range(reps):
+            theirs.append(await timed(lambda: floor.request("tools/list")))
+            ours.append(await timed(lambda: peer.request("tools/list")))
+    finally:
+        await peer.close()
+        await floor.close()
+    defined = sorted(load_definitions())
+    missing = sorted(set(defined) - set(listed))
+    return [
+        Figure(
+            "3a",
+            f"tools/list result size ({len(listed)} tools, output schemas included)",
+            "bytes",
+            (float(size),),
+            limits=(Limit("size", float(size), Kind.AT_MOST, TOOLS_LIST_BUDGET, "bytes"),),
+            checks=(
+                Check(
+                    "every schema listed",
+                    listed == defined,
+                    f"listed {len(listed)} of {len(defined)} defined tools; missing {missing}",
+                ),
+            ),
+        ),
+        Figure(
+            "3b",
+            "tools/list round trip (stdio)",
+            "ms",
+            tuple(ours),
+            "bare server (1 tool)",
+            tuple(theirs),
+            limits=(Limit("median", statistics.median(ours) * 1000, Kind.AT_MOST, 5.0, "ms", 2),),
+        ),
+    ]

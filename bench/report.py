@@ -1,0 +1,146 @@
+"""The benchmark's report: the figures as Markdown tables, and the verdict computed from their fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+from collections.abc import Iterable
+
+import attrs
+
+from bench.figures import Figure, spread
+
+__all__ = ["RunInfo", "explain", "figure_table", "render", "task_table", "verdict"]
+
+
+@attrs.frozen
+class RunInfo:
+    """How the run was made, for the report's header."""
+
+    spawns: int
+    calls: int
+    rounds: int
+    elapsed: float
+    load_before: float
+    load_after: float
+    started: dt.datetime = attrs.Factory(lambda: dt.datetime.now().astimezone())
+
+
+def _scale(unit: str) -> tuple[float, int]:
+    if unit == "ms":
+        return 1000.0, 2
+    return 1.0, 0 if unit in ("bytes", "requests") else 1
+
+
+def _result(figure: Figure) -> str:
+    if figure.passed is None:
+        shown = "-"
+    else:
+        shown = "PASS" if figure.passed else "MISS"
+    details = [limit.describe() for limit in figure.limits] + [fact.describe() for fact in figure.facts]
+    details += [f"{check.name} wrong: {check.problem}" for check in figure.checks if not check.ok]
+    return shown + (f" ({', '.join(details)})" if details else "")
+
+
+def _budget(figure: Figure) -> str:
+    parts = [limit.budget() for limit in figure.limits] + [check.name for check in figure.checks]
+    return "; ".join(parts) if parts else "(reference, no budget)"
+
+
+def figure_table(figures: Iterable[Figure]) -> list[str]:
+    lines = [
+        "| figure | finizi-b4b: median (min-max) | reference | reference: median (min-max) "
+        "| budget | result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        scale, digits = _scale(f.unit)
+        ours = spread(f.samples, scale, digits)
+        ref = spread(f.reference_samples, scale, digits)
+        cells = [f"{f.id}. {f.title}", f"{ours} {f.unit}", f.reference or "-", ref, _budget(f), _result(f)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def task_table(figures: Iterable[Figure]) -> list[str]:
+    lines = [
+        "| question | tool calls | calls | result text | budget | answer checked | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        calls, text = f.limit("calls"), f.limit("text")
+        answer = "ok" if all(c.ok for c in f.checks) else "WRONG: " + "; ".join(c.problem for c in f.checks)
+        lines.append(
+            f"| {f.id} {f.title} | {f.reference} | {calls.value:.0f} | {text.value:,.0f} bytes "
+            f"| {calls.budget()}, {text.budget()} | {answer} | {'PASS' if f.passed else 'MISS'} |"
+        )
+    return lines
+
+
+def explain(figures: Iterable[Figure]) -> list[str]:
+    """What a missed concurrency budget means, in this run's numbers (read from the figure's fields)."""
+    by_id = {f.id: f for f in figures}
+    ours = by_id.get("5a")
+    if ours is None or ours.passed is not False:
+        return []
+    cpu = ours.limit("server CPU per call")
+    if cpu.passed:
+        return [f"Figure 5a missed its budget: {ours.limit('errors').value:.0f} of its calls failed.", ""]
+    return [
+        f"Figure 5a missed its budget: the server spends {ours.fact('server CPU').value:.2f} ms of CPU per "
+        f"call, the bare SDK server {ours.fact('bare CPU').value:.2f} ms answering a result of the same size "
+        f"({ours.fact('bare result').value:,.0f} bytes against {ours.fact('result').value:,.0f}). "
+        "The difference is this server's own work per call: validating the arguments, the HTTP request to "
+        "the API and decoding its answer, and building the result.",
+        "",
+    ]
+
+
+def _busy(info: RunInfo) -> list[str]:
+    """A warning when the machine had more work than CPUs while the benchmark ran."""
+    cpus = os.cpu_count() or 1
+    if max(info.load_before, info.load_after) <= cpus:
+        return []
+    return [
+        f"The machine was shared and busy during this run (load average above its {cpus} CPUs): absolute "
+        "times are inflated and their ranges wide, so compare the ratios within this run, not the times "
+        "with another run's.",
+        "",
+    ]
+
+
+def verdict(figures: Iterable[Figure]) -> tuple[int, int]:
+    """Budgets met, budgets held."""
+    judged = [f for f in figures if f.passed is not None]
+    return sum(bool(f.passed) for f in judged), len(judged)
+
+
+def render(figures: list[Figure], tasks: list[Figure], info: RunInfo) -> str:
+    met, held = verdict([*figures, *tasks])
+    lines = [
+        "# finizi-b4b benchmark",
+        "",
+        f"Run on {info.started.strftime('%Y-%m-%d %H:%M %Z')}: Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, load average {info.load_before:.2f} before and "
+        f"{info.load_after:.2f} after; {info.spawns} spawns, {info.calls} calls per figure, "
+        f"{info.rounds} rounds of 50; {info.elapsed:.0f} s. The sandbox API runs in its own process on "
+        "loopback. Absolute times depend on the machine and on whatever else runs on it; the budgets are "
+        "ratios to references measured interleaved in the same run.",
+        "",
+        *_busy(info),
+        *figure_table(figures),
+        "",
+        *explain(figures),
+        "## Task cost: accountants' questions",
+        "",
+        "Each question is scripted as the best sequence of tool calls, through a stdio session against a "
+        "fresh sandbox, after signing in (not counted). Result text is the bytes of text content an "
+        "assistant reads. Every answer is checked against the same answer computed from the sandbox's "
+        "seeded data in the benchmark process.",
+        "",
+        *task_table(tasks),
+        "",
+        f"Summary: {'PASS' if met == held else 'MISS'}: {met} of {held} budgets met.",
+    ]
+    return "\n".join(lines) + "\n"
