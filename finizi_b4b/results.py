@@ -48,11 +48,14 @@ def is_strict_json(value: Any) -> bool:
 
 def success(payload: dict[str, Any]) -> types.CallToolResult:
     body = {"success": True, **payload}
-    if not is_strict_json(body):
+    text = dumps(body)
+    # The encoder writes a non-finite float as a bare NaN or Infinity; only when one of those words
+    # appears at all (it may be inside a string) is the value walked to tell.
+    if ("NaN" in text or "Infinity" in text) and not is_strict_json(body):
         from finizi_b4b.tools.messages import NOT_STRICT_RESULT
 
         raise ToolError(ErrorCode.BAD_RESPONSE, NOT_STRICT_RESULT)
-    return types.CallToolResult(content=[types.TextContent(text=dumps(body))], structured_content=body)
+    return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=body)
 
 
 def failure(error: ToolError) -> types.CallToolResult:

@@ -21,6 +21,7 @@ import email.utils
 import hashlib
 import logging
 import math
+import re
 import time
 from typing import Any
 
@@ -67,6 +68,12 @@ def _has_non_finite(value: Any) -> bool:
     return False
 
 
+# Only a number with a three-digit exponent or over 308 digits can overflow a float: scanning the
+# raw bytes for one is linear and far cheaper than walking the parsed value, which is then needed
+# only when the scan finds a candidate.
+_MAY_OVERFLOW = re.compile(rb"[eE][+]?[0-9]{3}|[0-9]{309}")
+
+
 def parse_json(body: bytes) -> Any:
     """Strict JSON: ``ValueError`` for invalid JSON, :class:`NotStrictJson` for NaN or infinities."""
     if not body:
@@ -83,7 +90,7 @@ def parse_json(body: bytes) -> Any:
             raise NotStrictJson("NaN or Infinity") from None
         raise
     # 1e999 parses to inf even with allow_inf_nan=False.
-    if _has_non_finite(value):
+    if _MAY_OVERFLOW.search(body) and _has_non_finite(value):
         raise NotStrictJson("a number out of range")
     return value
 
