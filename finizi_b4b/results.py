@@ -21,6 +21,7 @@ from typing import Any
 import mcp.types as types
 from pydantic_core import to_json
 
+from finizi_b4b.api.sansio import is_strict_json
 from finizi_b4b.errors import ErrorCode, ToolError
 
 __all__ = ["dumps", "failure", "is_strict_json", "success"]
@@ -29,21 +30,6 @@ __all__ = ["dumps", "failure", "is_strict_json", "success"]
 def dumps(payload: Any) -> str:
     """Compact JSON with non-ASCII text kept as is (pydantic-core's encoder: json's, four times faster)."""
     return to_json(payload).decode()
-
-
-def is_strict_json(value: Any) -> bool:
-    """Whether ``value`` holds no NaN or infinity anywhere."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                return False
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-    return True
 
 
 def success(payload: dict[str, Any]) -> types.CallToolResult:

@@ -12,7 +12,7 @@ and vendors, ``per_page`` for products) is absorbed in ``_paging``.
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio
 import attrs
@@ -26,6 +26,7 @@ from finizi_b4b.api.models import (
     InvoicePage,
     Page,
     Product,
+    Record,
     SimilarProduct,
     TokenPair,
     User,
@@ -46,6 +47,7 @@ log = logging.getLogger("finizi_b4b.http")
 
 API = "/api/v1"
 Query = tuple[tuple[str, str], ...]
+R = TypeVar("R", bound=Record)
 
 LOGIN = Subject("login")
 LOGOUT = Subject("logout")
@@ -171,6 +173,13 @@ class B4BClient:
                 raise session_expired()
         return sansio.decode(resp, subject)
 
+    async def _page(
+        self, entity_id: str, listing: str, query: Query, cls: type[R], page_cls: type[Page[Any]] = Page
+    ) -> Page[R]:
+        """One page of the entity's ``listing`` (``invoices``, ``vendors``, ``products``), as ``cls``."""
+        request = ApiRequest("GET", f"{API}/entities/{entity_id}/{listing}", query)
+        return structure_page(await self._call(request, _entity(entity_id)), cls, page_cls)
+
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new token pair for ``refresh_token``; nothing is stored (the session store does)."""
         return await self._refresh(refresh_token)
@@ -245,8 +254,7 @@ class B4BClient:
     ) -> Page[Invoice]:
         """One page of invoices, with ``total_amount`` and ``aggregations`` when the API sends them."""
         query = _query(**_paging("page_size", page, page_size), **filters)
-        request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices", query)
-        return structure_page(await self._call(request, _entity(entity_id)), Invoice, InvoicePage)
+        return await self._page(entity_id, "invoices", query, Invoice, InvoicePage)
 
     async def get_invoice(self, entity_id: str, invoice_id: str) -> Invoice:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices/{invoice_id}")
@@ -285,8 +293,7 @@ class B4BClient:
         self, entity_id: str, *, page: int, page_size: int, q: str | None = None
     ) -> Page[Vendor]:
         query = _query(**_paging("page_size", page, page_size), q=q)
-        request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors", query)
-        return structure_page(await self._call(request, _entity(entity_id)), Vendor)
+        return await self._page(entity_id, "vendors", query, Vendor)
 
     async def get_vendor(self, entity_id: str, vendor_id: str) -> Vendor:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors/{vendor_id}")
@@ -328,8 +335,7 @@ class B4BClient:
         self, entity_id: str, *, page: int, per_page: int, search: str | None = None
     ) -> Page[Product]:
         query = _query(**_paging("per_page", page, per_page), search=search)
-        request = ApiRequest("GET", f"{API}/entities/{entity_id}/products", query)
-        return structure_page(await self._call(request, _entity(entity_id)), Product)
+        return await self._page(entity_id, "products", query, Product)
 
     async def similar_products(
         self, entity_id: str, *, query_text: str, top_k: int, min_similarity: float

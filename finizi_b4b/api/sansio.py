@@ -38,6 +38,7 @@ __all__ = [
     "body_digest",
     "decode",
     "error_for",
+    "is_strict_json",
     "parse_json",
     "retry_after_seconds",
     "transport_error",
@@ -54,18 +55,19 @@ class NotStrictJson(ValueError):
     """The body parsed as JSON only with a non-finite number in it."""
 
 
-def _has_non_finite(value: Any) -> bool:
+def is_strict_json(value: Any) -> bool:
+    """Whether ``value`` holds no NaN or infinity anywhere (in its dicts, lists and tuples)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, float):
             if not math.isfinite(item):
-                return True
+                return False
         elif isinstance(item, dict):
             stack.extend(item.values())
-        elif isinstance(item, list):
+        elif isinstance(item, (list, tuple)):
             stack.extend(item)
-    return False
+    return True
 
 
 # Only a number with a three-digit exponent or over 308 digits can overflow a float: scanning the
@@ -90,7 +92,7 @@ def parse_json(body: bytes) -> Any:
             raise NotStrictJson("NaN or Infinity") from None
         raise
     # 1e999 parses to inf even with allow_inf_nan=False.
-    if _MAY_OVERFLOW.search(body) and _has_non_finite(value):
+    if _MAY_OVERFLOW.search(body) and not is_strict_json(value):
         raise NotStrictJson("a number out of range")
     return value
 

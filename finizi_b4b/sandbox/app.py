@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.tokens import expire_access_tokens
 from finizi_b4b.sandbox.context import SETTINGS, STATE, Sandboxed
 from finizi_b4b.sandbox.control import control_routes
 from finizi_b4b.sandbox.faults import Fault, drop_connection, take_fault
@@ -27,6 +26,7 @@ from finizi_b4b.sandbox.routes import ROUTES
 from finizi_b4b.sandbox.routes.common import MAX_PAGE_SIZE
 from finizi_b4b.sandbox.routes.imports import MAX_UPLOAD_BYTES, TOO_LARGE
 from finizi_b4b.sandbox.state import State
+from finizi_b4b.sandbox.tokens import expire_access_tokens
 from finizi_b4b.sandbox.traffic import SEEN_LIMIT, audit_row, seen_request
 
 __all__ = [

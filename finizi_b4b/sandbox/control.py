@@ -8,19 +8,22 @@ agent mutations (a JSON list), ``GET/DELETE /_sandbox/seen`` the requests seen.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import attrs
 from aiohttp import web
 
-from finizi_b4b.sandbox.tokens import expire_access_tokens
 from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.faults import FAULT_KINDS, Fault
 from finizi_b4b.sandbox.problems import object_body
 from finizi_b4b.sandbox.responses import error, json_response
+from finizi_b4b.sandbox.tokens import expire_access_tokens
 
 __all__ = ["LOOPBACK", "control_routes"]
 
 LOOPBACK = {"127.0.0.1", "::1"}
 control_routes = web.RouteTableDef()
+_Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def _loopback_only(request: web.Request) -> None:
@@ -43,11 +46,18 @@ async def add_fault(request: web.Request) -> web.Response:
     return json_response(attrs.asdict(fault), status=201)
 
 
-@control_routes.delete("/_sandbox/faults", name="control.clear_faults")
-async def clear_faults(request: web.Request) -> web.Response:
-    _loopback_only(request)
-    request.app[SETTINGS].faults.clear()
-    return json_response({"message": "faults cleared"})
+def _clearing(name: str, message: str) -> _Handler:
+    """A control endpoint that empties the sandbox's list ``name`` and answers ``message``."""
+
+    async def clear(request: web.Request) -> web.Response:
+        _loopback_only(request)
+        getattr(request.app[SETTINGS], name).clear()
+        return json_response({"message": message})
+
+    return clear
+
+
+control_routes.delete("/_sandbox/faults", name="control.clear_faults")(_clearing("faults", "faults cleared"))
 
 
 @control_routes.get("/_sandbox/stats", name="control.stats")
@@ -70,11 +80,7 @@ async def audit(request: web.Request) -> web.Response:
     return json_response(request.app[SETTINGS].audit)
 
 
-@control_routes.delete("/_sandbox/audit", name="control.clear_audit")
-async def clear_audit(request: web.Request) -> web.Response:
-    _loopback_only(request)
-    request.app[SETTINGS].audit.clear()
-    return json_response({"message": "audit cleared"})
+control_routes.delete("/_sandbox/audit", name="control.clear_audit")(_clearing("audit", "audit cleared"))
 
 
 @control_routes.get("/_sandbox/seen", name="control.seen")
@@ -83,8 +89,4 @@ async def seen(request: web.Request) -> web.Response:
     return json_response([attrs.asdict(one) for one in request.app[SETTINGS].seen])
 
 
-@control_routes.delete("/_sandbox/seen", name="control.clear_seen")
-async def clear_seen(request: web.Request) -> web.Response:
-    _loopback_only(request)
-    request.app[SETTINGS].seen.clear()
-    return json_response({"message": "seen requests cleared"})
+control_routes.delete("/_sandbox/seen", name="control.clear_seen")(_clearing("seen", "seen requests cleared"))

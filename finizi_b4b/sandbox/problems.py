@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import pydantic
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=pydantic.BaseModel)
+T = TypeVar("T")
 _INT: pydantic.TypeAdapter[int] = pydantic.TypeAdapter(int)
 _BOOL: pydantic.TypeAdapter[bool] = pydantic.TypeAdapter(bool)
 _UUID: pydantic.TypeAdapter[uuid.UUID] = pydantic.TypeAdapter(uuid.UUID)
@@ -70,12 +72,17 @@ class Problems:
             raise error(422, self.items)
 
 
-def _parse(problems: Problems, adapter: pydantic.TypeAdapter[Any], loc: list[Any], raw: Any) -> Any:
+def _checked(problems: Problems, check: Callable[[Any], T], raw: Any, loc: Iterable[Any]) -> T | None:
+    """``check(raw)``, or ``None`` with pydantic's errors added to ``problems`` under ``loc``."""
     try:
-        return adapter.validate_python(raw)
+        return check(raw)
     except pydantic.ValidationError as exc:
         problems.add_errors(exc, *loc)
         return None
+
+
+def _parse(problems: Problems, adapter: pydantic.TypeAdapter[Any], loc: list[Any], raw: Any) -> Any:
+    return _checked(problems, adapter.validate_python, raw, loc)
 
 
 def integer(
@@ -152,11 +159,7 @@ async def object_body(request: web.Request) -> dict[str, Any]:
 
 def validate(problems: Problems, model: type[M], data: Any, *prefix: Any) -> M | None:
     """``data`` as ``model``; problems are added under ``prefix`` (``"body"``)."""
-    try:
-        return model.model_validate(data)
-    except pydantic.ValidationError as exc:
-        problems.add_errors(exc, *prefix)
-        return None
+    return _checked(problems, model.model_validate, data, prefix)
 
 
 def string(

@@ -10,6 +10,8 @@ import uuid
 
 import attrs
 
+from finizi_b4b.einvoice_xml import VAT_RATES  # the VAT rates in use, in percent
+
 __all__ = [
     "ACCOUNTANT_ENTITY",
     "CITIES",
@@ -37,7 +39,6 @@ __all__ = [
 EPOCH = dt.datetime(2025, 1, 2, 8, 0, tzinfo=dt.UTC)
 STATUSES = ("draft", "issued", "validated", "paid", "cancelled")
 STATUS_WEIGHTS = (1, 3, 3, 6, 1)
-VAT_RATES = (0, 5, 8, 10)
 VAT_WEIGHTS = (1, 2, 3, 6)
 
 

@@ -200,6 +200,21 @@ async def test_lose_answer_through_the_control_endpoint(api):
     assert (await api.call("POST", "/_sandbox/faults", json={"kind": "explode"}))[0] == 422
 
 
+@pytest.mark.parametrize(
+    ("listed", "message"),
+    [("faults", "faults cleared"), ("audit", "audit cleared"), ("seen", "seen requests cleared")],
+)
+async def test_each_clearing_control_endpoint_empties_its_own_list_only(api, listed, message):
+    box = api.box.app[SETTINGS]
+    api.box.inject_fault(503, path="/nowhere")
+    box.audit.append({"method": "POST", "path": "/nowhere"})
+    box.seen.append(SeenRequest("GET", "/nowhere", "", {}))
+    assert await api.ok("DELETE", f"/_sandbox/{listed}") == {"message": message}
+    lengths = {"faults": len(box.faults), "audit": len(box.audit), "seen": len(box.seen)}
+    assert lengths[listed] == 0
+    assert all(length > 0 for name, length in lengths.items() if name != listed), lengths
+
+
 # -- the semantic search's X-Entity-Id ------------------------------------------------------------------
 
 

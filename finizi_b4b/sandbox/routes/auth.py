@@ -6,12 +6,12 @@ import hmac
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.tokens import bearer, current_user, issue_tokens
 from finizi_b4b.sandbox.context import STATE
 from finizi_b4b.sandbox.problems import Problems, object_body, string
 from finizi_b4b.sandbox.responses import json_response, unauthorized
 from finizi_b4b.sandbox.routes.common import API
 from finizi_b4b.sandbox.seeds import normalize_phone
+from finizi_b4b.sandbox.tokens import bearer, current_user, issue_tokens
 
 __all__ = ["routes"]
 

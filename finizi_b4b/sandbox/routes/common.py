@@ -1,4 +1,4 @@
-"""What the route modules share: paging, text matching, the API prefix."""
+"""What the route modules share: paging, text matching, one record of an entity, the API prefix."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from typing import Any
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.problems import Problems, integer
+from finizi_b4b.sandbox.context import STATE
+from finizi_b4b.sandbox.problems import Problems, integer, path_id
+from finizi_b4b.sandbox.responses import error
 from finizi_b4b.sandbox.similarity import fold
+from finizi_b4b.sandbox.state import State
+from finizi_b4b.sandbox.tokens import current_user, entity_for
 
-__all__ = ["API", "MAX_PAGE_SIZE", "matches_text", "paged", "paging"]
+__all__ = ["API", "MAX_PAGE_SIZE", "list_request", "matches_text", "owned_record", "paged", "paging"]
 
 API = "/api/v1"
 MAX_PAGE_SIZE = 200
@@ -41,6 +45,27 @@ def paging(problems: Problems, request: web.Request, size_name: str) -> tuple[in
     page = integer(problems, "query", "page", request.query.get("page"), 1, 1, 1_000_000)
     size = integer(problems, "query", size_name, request.query.get(size_name), 20, 1, MAX_PAGE_SIZE)
     return page, size
+
+
+def list_request(request: web.Request, size_name: str) -> tuple[dict[str, Any], int, int]:
+    """The entity in the path (401, 403, 404 as :func:`entity_for`) and the page asked for (or a 422)."""
+    entity, _ = entity_for(request, current_user(request))
+    problems = Problems()
+    page, size = paging(problems, request, size_name)
+    problems.raise_any()
+    return entity, page, size
+
+
+def owned_record(
+    request: web.Request, index: Callable[[State], dict[Any, dict[str, Any]]], id_name: str, kind: str
+) -> dict[str, Any]:
+    """The record whose id is the path's ``id_name``, of the entity in the path; 404 ``{kind} not found``."""
+    entity, _ = entity_for(request, current_user(request))
+    state = request.app[STATE]
+    record = state.owned(index(state), path_id(request, id_name, state.int_ids), entity["id"])
+    if record is None:
+        raise error(404, f"{kind} not found")
+    return record
 
 
 def matches_text(needle: str, *values: Any) -> bool:

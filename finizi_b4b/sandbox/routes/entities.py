@@ -8,12 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.tokens import current_user, entity_for
 from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.problems import Problems, boolean, object_body, string
 from finizi_b4b.sandbox.responses import error, json_response
 from finizi_b4b.sandbox.routes.common import API
 from finizi_b4b.sandbox.state import TAX_ID, State, now
+from finizi_b4b.sandbox.tokens import current_user, entity_for
 
 __all__ = ["routes"]
 

@@ -14,13 +14,13 @@ from typing import Any
 from aiohttp import web
 
 from finizi_b4b.einvoice_xml import InvoiceXMLError, parse_einvoice
-from finizi_b4b.sandbox.tokens import current_user, entity_for
 from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.data import make_invoice
 from finizi_b4b.sandbox.problems import Problems, boolean
 from finizi_b4b.sandbox.responses import error, json_response
 from finizi_b4b.sandbox.routes.common import API
 from finizi_b4b.sandbox.state import now, same_company
+from finizi_b4b.sandbox.tokens import current_user, entity_for
 
 __all__ = ["MAX_UPLOAD_BYTES", "routes"]
 

@@ -13,13 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.tokens import current_user, entity_for
 from finizi_b4b.sandbox.context import STATE
 from finizi_b4b.sandbox.data import STATUSES
-from finizi_b4b.sandbox.problems import Problems, date, integer, path_id, record_id
-from finizi_b4b.sandbox.responses import error, json_response
-from finizi_b4b.sandbox.routes.common import API, matches_text, paged, paging
+from finizi_b4b.sandbox.problems import Problems, date, integer, record_id
+from finizi_b4b.sandbox.responses import json_response
+from finizi_b4b.sandbox.routes.common import API, matches_text, owned_record, paged, paging
 from finizi_b4b.sandbox.similarity import fold
+from finizi_b4b.sandbox.tokens import current_user, entity_for
 
 __all__ = ["aggregate", "routes"]
 
@@ -71,8 +71,9 @@ async def list_invoices(request: web.Request) -> web.Response:
     vendor_id = query.get("vendor_id")
     if vendor_id is not None:
         vendor_id = record_id(problems, "query", "vendor_id", vendor_id, state.int_ids)
-    date_from, date_to = date(problems, "date_from", query.get("date_from")), date(
-        problems, "date_to", query.get("date_to")
+    date_from, date_to = (
+        date(problems, "date_from", query.get("date_from")),
+        date(problems, "date_to", query.get("date_to")),
     )
     problems.raise_any()
     needle = fold(query["q"]) if query.get("q") else None
@@ -148,9 +149,4 @@ async def invoice_stats(request: web.Request) -> web.Response:
 
 @routes.get(f"{API}/entities/{{entity_id}}/invoices/{{invoice_id}}", name="invoices.get")
 async def get_invoice(request: web.Request) -> web.Response:
-    entity, _ = entity_for(request, current_user(request))
-    state = request.app[STATE]
-    invoice = state.owned(state.invoice_index, path_id(request, "invoice_id", state.int_ids), entity["id"])
-    if invoice is None:
-        raise error(404, "Invoice not found")
-    return json_response(invoice)
+    return json_response(owned_record(request, lambda state: state.invoice_index, "invoice_id", "Invoice"))

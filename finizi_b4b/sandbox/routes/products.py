@@ -17,12 +17,12 @@ from typing import Annotated
 import pydantic
 from aiohttp import web
 
-from finizi_b4b.sandbox.tokens import current_user, entity_access, entity_for
 from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.problems import Problems, json_body, record_id, validate
 from finizi_b4b.sandbox.responses import error, json_response
-from finizi_b4b.sandbox.routes.common import API, matches_text, paged, paging
+from finizi_b4b.sandbox.routes.common import API, list_request, matches_text, paged
 from finizi_b4b.sandbox.similarity import TrigramIndex, fold
+from finizi_b4b.sandbox.tokens import current_user, entity_access
 
 __all__ = ["SimilarProductsQuery", "routes"]
 
@@ -40,10 +40,7 @@ class SimilarProductsQuery(pydantic.BaseModel):
 
 @routes.get(f"{API}/entities/{{entity_id}}/products", name="products.list")
 async def list_products(request: web.Request) -> web.Response:
-    entity, _ = entity_for(request, current_user(request))
-    problems = Problems()
-    page, size = paging(problems, request, "per_page")
-    problems.raise_any()
+    entity, page, size = list_request(request, "per_page")
     products = request.app[STATE].products[entity["id"]]
     if request.query.get("search"):
         needle = fold(request.query["search"])

@@ -14,13 +14,13 @@ from typing import Any
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.tokens import current_user, entity_for
 from finizi_b4b.sandbox.context import SETTINGS, STATE
-from finizi_b4b.sandbox.problems import Problems, object_body, path_id, string
+from finizi_b4b.sandbox.problems import Problems, object_body, string
 from finizi_b4b.sandbox.responses import error, json_response
-from finizi_b4b.sandbox.routes.common import API, matches_text, paged, paging
+from finizi_b4b.sandbox.routes.common import API, list_request, matches_text, owned_record, paged
 from finizi_b4b.sandbox.similarity import fold
 from finizi_b4b.sandbox.state import TAX_ID, State, parent_tax_id
+from finizi_b4b.sandbox.tokens import current_user, entity_for
 
 __all__ = ["routes"]
 
@@ -38,10 +38,7 @@ def _view(state: State, vendor: dict[str, Any]) -> dict[str, Any]:
 
 @routes.get(f"{API}/entities/{{entity_id}}/vendors", name="vendors.list")
 async def list_vendors(request: web.Request) -> web.Response:
-    entity, _ = entity_for(request, current_user(request))
-    problems = Problems()
-    page, size = paging(problems, request, "page_size")
-    problems.raise_any()
+    entity, page, size = list_request(request, "page_size")
     vendors = sorted(request.app[STATE].vendors[entity["id"]], key=lambda v: (fold(v["name"]), str(v["id"])))
     if request.query.get("q"):
         needle = fold(request.query["q"])
@@ -73,9 +70,5 @@ async def vendor_by_tax_id(request: web.Request) -> web.Response:
 
 @routes.get(f"{API}/entities/{{entity_id}}/vendors/{{vendor_id}}", name="vendors.get")
 async def get_vendor(request: web.Request) -> web.Response:
-    entity, _ = entity_for(request, current_user(request))
-    state = request.app[STATE]
-    vendor = state.owned(state.vendor_index, path_id(request, "vendor_id", state.int_ids), entity["id"])
-    if vendor is None:
-        raise error(404, "Vendor not found")
-    return json_response(_view(state, vendor))
+    vendor = owned_record(request, lambda state: state.vendor_index, "vendor_id", "Vendor")
+    return json_response(_view(request.app[STATE], vendor))

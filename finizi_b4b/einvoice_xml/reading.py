@@ -1,0 +1,195 @@
+"""Reading a national-format e-invoice into :class:`ParsedInvoice`, checking every part.
+
+Any missing, malformed or inconsistent part is an :class:`InvoiceXMLError`
+that names it by its path (``HDon/DLHDon/TTChung/KHHDon is missing.``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+import attrs
+
+from finizi_b4b.einvoice_xml.safe import InvoiceXMLError, parse_xml_safely
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
+__all__ = ["VAT_RATES", "ParsedInvoice", "ParsedLine", "Party", "parse_einvoice"]
+
+VAT_RATES = (0, 5, 8, 10)
+TAX_ID = re.compile(r"^([0-9]{10}(-[0-9]{3})?|[0-9]{12,14})$")
+SERIES = re.compile(r"^[0-9A-Z]{1,12}$")
+NUMBER = re.compile(r"^[0-9]{1,12}$")
+# Rates written as "KCT" (not subject to VAT) or "KKKNT" (not declared) carry no tax.
+_ZERO_RATES = {"KCT", "KKKNT"}
+
+
+@attrs.frozen
+class Party:
+    name: str
+    tax_id: str | None
+    address: str | None
+
+
+@attrs.frozen
+class ParsedLine:
+    name: str
+    unit: str | None
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    vat_rate: int
+
+
+@attrs.frozen
+class ParsedInvoice:
+    series: str
+    number: str
+    issue_date: dt.date
+    currency: str
+    seller: Party
+    buyer: Party
+    lines: tuple[ParsedLine, ...]
+    total_before_tax: Decimal
+    total_tax: Decimal
+    total: Decimal
+
+
+class _Reader:
+    """Finds elements by path below ``HDon`` and reports precisely what is wrong."""
+
+    def __init__(self, root: ET.Element) -> None:
+        self.root = root
+
+    def find(self, node: ET.Element, path: str, where: str, *, required: bool = True) -> ET.Element | None:
+        found = node.find(path)
+        if found is None and required:
+            raise InvoiceXMLError(f"{where}/{path} is missing.")
+        return found
+
+    def text(self, node: ET.Element, path: str, where: str, *, required: bool = True) -> str | None:
+        element = self.find(node, path, where, required=required)
+        value = (element.text or "").strip() if element is not None else ""
+        if not value:
+            if required:
+                raise InvoiceXMLError(f"{where}/{path} is empty.")
+            return None
+        return value
+
+    def number(self, node: ET.Element, path: str, where: str) -> Decimal:
+        raw = self.text(node, path, where)
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise InvoiceXMLError(f"{where}/{path} is not a number: {raw[:40]!r}.") from None
+        if not value.is_finite() or value < 0:
+            raise InvoiceXMLError(f"{where}/{path} must be a number of zero or more, not {raw[:40]!r}.")
+        return value
+
+
+def _rate(raw: str | None, where: str) -> int:
+    if raw is None:
+        raise InvoiceXMLError(f"{where}/TSuat is missing.")
+    text = raw.strip().upper()
+    if text in _ZERO_RATES:
+        return 0
+    digits = text.removesuffix("%")
+    if digits.isdigit() and int(digits) in VAT_RATES:
+        return int(digits)
+    raise InvoiceXMLError(f"{where}/TSuat {raw[:20]!r} is not a VAT rate in use (0%, 5%, 8%, 10%, KCT).")
+
+
+def _party(reader: _Reader, node: ET.Element, tag: str, where: str, *, tax_id_required: bool) -> Party:
+    element = reader.find(node, tag, where)
+    here = f"{where}/{tag}"
+    name = reader.text(element, "Ten", here)
+    tax_id = reader.text(element, "MST", here, required=tax_id_required)
+    if tax_id is not None and not TAX_ID.match(tax_id):
+        raise InvoiceXMLError(
+            f"{here}/MST {tax_id[:20]!r} is not a tax id (10 digits, 10-3 or 12-14 digits)."
+        )
+    return Party(name=name, tax_id=tax_id, address=reader.text(element, "DChi", here, required=False))
+
+
+def _close(a: Decimal, b: Decimal) -> bool:
+    """Amounts agree to within one dong (rounding on the issuer's side)."""
+    return abs(a - b) <= 1
+
+
+def parse_einvoice(content: bytes) -> ParsedInvoice:
+    """Read a national-format e-invoice; any missing or inconsistent part is an error naming it."""
+    root = parse_xml_safely(content)
+    if root.tag != "HDon":
+        raise InvoiceXMLError(f"the root element is <{root.tag}>, not <HDon>.")
+    reader = _Reader(root)
+    data = reader.find(root, "DLHDon", "HDon")
+    general = reader.find(data, "TTChung", "HDon/DLHDon")
+    where = "HDon/DLHDon/TTChung"
+    series = reader.text(general, "KHHDon", where)
+    if not SERIES.match(series):
+        raise InvoiceXMLError(
+            f"{where}/KHHDon {series[:20]!r} is not a series (up to 12 letters and digits)."
+        )
+    number = reader.text(general, "SHDon", where)
+    if not NUMBER.match(number):
+        raise InvoiceXMLError(f"{where}/SHDon {number[:20]!r} is not an invoice number (digits only).")
+    raw_date = reader.text(general, "NLap", where)
+    try:
+        issue_date = dt.date.fromisoformat(raw_date[:10])
+    except ValueError:
+        raise InvoiceXMLError(f"{where}/NLap {raw_date[:20]!r} is not a date (YYYY-MM-DD).") from None
+    currency = reader.text(general, "DVTTe", where, required=False) or "VND"
+
+    content_node = reader.find(data, "NDHDon", "HDon/DLHDon")
+    where = "HDon/DLHDon/NDHDon"
+    seller = _party(reader, content_node, "NBan", where, tax_id_required=True)
+    buyer = _party(reader, content_node, "NMua", where, tax_id_required=False)
+
+    line_list = reader.find(content_node, "DSHHDVu", where)
+    lines = []
+    for index, node in enumerate(line_list.findall("HHDVu"), start=1):
+        here = f"{where}/DSHHDVu/HHDVu[{index}]"
+        quantity = reader.number(node, "SLuong", here)
+        unit_price = reader.number(node, "DGia", here)
+        amount = reader.number(node, "ThTien", here)
+        if not _close(amount, quantity * unit_price):
+            raise InvoiceXMLError(f"{here}/ThTien is {amount} but SLuong x DGia is {quantity * unit_price}.")
+        lines.append(
+            ParsedLine(
+                name=reader.text(node, "THHDVu", here),
+                unit=reader.text(node, "DVTinh", here, required=False),
+                quantity=quantity,
+                unit_price=unit_price,
+                amount=amount,
+                vat_rate=_rate(reader.text(node, "TSuat", here, required=False), here),
+            )
+        )
+    if not lines:
+        raise InvoiceXMLError(f"{where}/DSHHDVu has no HHDVu line.")
+
+    totals = reader.find(content_node, "TToan", where)
+    here = f"{where}/TToan"
+    before_tax = reader.number(totals, "TgTCThue", here)
+    tax = reader.number(totals, "TgTThue", here)
+    total = reader.number(totals, "TgTTTBSo", here)
+    line_sum = sum((line.amount for line in lines), Decimal(0))
+    if not _close(before_tax, line_sum):
+        raise InvoiceXMLError(f"{here}/TgTCThue is {before_tax} but the lines add up to {line_sum}.")
+    if not _close(total, before_tax + tax):
+        raise InvoiceXMLError(f"{here}/TgTTTBSo is {total} but TgTCThue + TgTThue is {before_tax + tax}.")
+    return ParsedInvoice(
+        series=series,
+        number=number,
+        issue_date=issue_date,
+        currency=currency,
+        seller=seller,
+        buyer=buyer,
+        lines=tuple(lines),
+        total_before_tax=before_tax,
+        total_tax=tax,
+        total=total,
+    )
