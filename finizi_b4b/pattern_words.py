@@ -195,7 +195,7 @@ def _sequence_words(items: list[_Item], inner: bool) -> str:
 
 def _alternatives_words(options: list[list[_Item]], inner: bool) -> str:
     if not inner and len(options) == 1 and len(options[0]) == 1 and options[0][0][0] == "group":
-        kind, value, count = options[0][0]
+        _, value, count = options[0][0]
         if count == (1, 1):  # ^(a|b)$: the alternatives of the whole value
             return _alternatives_words(value, inner=False)
     texts = [_sequence_words(items, inner) for items in options]

@@ -44,10 +44,9 @@ from mcp.server import ServerRequestContext
 from finizi_b4b.config import plain_phone
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.redact import Redactor
-from finizi_b4b.reference import SESSION_TOOLS, writes_data
 from finizi_b4b.results import failure, success
 from finizi_b4b.runtime import Runtime
-from finizi_b4b.schemas import load_definitions, wire_definition
+from finizi_b4b.schemas import SESSION_TOOLS, load_definitions, wire_definition, writes_data
 from finizi_b4b.validation import Validator, canonical_id, is_id_schema
 
 __all__ = ["Context", "ToolRouter", "normalise", "shown_name"]

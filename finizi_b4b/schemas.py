@@ -9,17 +9,20 @@ the schema checks only and are left out of what ``tools/list`` serves:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "DEV_ONLY_KEYS",
     "MAX_TOOLS",
+    "SESSION_TOOLS",
     "TOOLS_LIST_BUDGET",
     "load_definitions",
     "schema_root",
     "tool_files",
     "wire_definition",
+    "writes_data",
 ]
 
 DEV_ONLY_KEYS = frozenset({"$comment", "examples"})
@@ -27,6 +30,8 @@ DEV_ONLY_KEYS = frozenset({"$comment", "examples"})
 # included) stays within this many bytes, for at most MAX_TOOLS tools. check-schemas and the bench use it.
 TOOLS_LIST_BUDGET = 14_000
 MAX_TOOLS = 17
+# Tools that change only the server's session, never data in Finizi: read-only mode keeps them.
+SESSION_TOOLS = frozenset({"login", "logout"})
 _HERE = Path(__file__).resolve().parent
 
 
@@ -61,3 +66,8 @@ def wire_definition(value: Any) -> Any:
     if isinstance(value, list):
         return [wire_definition(v) for v in value]
     return value
+
+
+def writes_data(name: str, tool: Mapping[str, Any]) -> bool:
+    """Whether a tool changes data in Finizi (and so is left out in read-only mode)."""
+    return not tool.get("annotations", {}).get("readOnlyHint") and name not in SESSION_TOOLS

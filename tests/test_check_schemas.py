@@ -197,10 +197,40 @@ def test_property_without_description(checkout):
 
 
 def test_required_names_an_undefined_property(checkout):
-    checkout.edit("get_vendor", lambda d: d["outputSchema"]["required"].append("vendor"))
+    checkout.edit(
+        "list_vendors", lambda d: d["outputSchema"]["properties"]["data"]["required"].append("pages")
+    )
     only(
         checkout.problems(),
-        "schemas/tools/get_vendor.json#/outputSchema/required/1: names 'vendor', which is not among the properties",
+        "schemas/tools/list_vendors.json#/outputSchema/properties/data/required/1: names 'pages', which is not "
+        "among the properties",
+    )
+
+
+def test_an_open_object_may_list_only_the_keys_it_requires(checkout):
+    # A lean output schema names the keys of a success and nothing else: not a typo to report.
+    checkout.edit(
+        "get_vendor", lambda d: d.update(outputSchema={"type": "object", "required": ["data", "x"]})
+    )
+    problems = checkout.problems()
+    assert not [p for p in problems if "not among the properties" in p], problems
+
+
+def test_a_closed_object_must_define_what_it_requires(checkout):
+    checkout.edit("whoami", lambda d: d["inputSchema"].update(properties={}, required=["me"]))
+    assert (
+        "schemas/tools/whoami.json#/inputSchema/required/0: names 'me', which is not among the properties"
+        in checkout.problems()
+    )
+
+    def no_properties(d):
+        del d["inputSchema"]["properties"]
+        d["inputSchema"]["required"] = ["x"]
+
+    checkout.edit("logout", no_properties)
+    assert (
+        "schemas/tools/logout.json#/inputSchema/required/0: names 'x', which is not among the properties"
+        in checkout.problems()
     )
 
 
@@ -224,6 +254,45 @@ def test_missing_annotation_hint(checkout):
         checkout.problems(),
         "schemas/tools/update_entity.json#/annotations/destructiveHint: must be set to true or false deliberately",
     )
+
+
+def test_a_read_only_tool_sets_two_hints_and_no_more(checkout):
+    # destructiveHint and idempotentHint mean something only when readOnlyHint is false (MCP spec).
+    checkout.edit("whoami", lambda d: d["annotations"].update(idempotentHint=True))
+    only(
+        checkout.problems(),
+        "schemas/tools/whoami.json#/annotations/idempotentHint: means nothing when readOnlyHint is true "
+        "(MCP spec): drop it",
+    )
+
+
+def test_a_read_only_tool_still_says_whether_it_reaches_out(checkout):
+    checkout.edit("get_entity", lambda d: d["annotations"].pop("openWorldHint"))
+    only(
+        checkout.problems(),
+        "schemas/tools/get_entity.json#/annotations/openWorldHint: must be set to true or false deliberately",
+    )
+
+
+def test_a_write_tool_that_is_no_longer_read_only_needs_all_four(checkout):
+    checkout.edit("list_vendors", lambda d: d["annotations"].update(readOnlyHint=False))
+    problems = checkout.problems()
+    for hint in ("destructiveHint", "idempotentHint"):
+        assert (
+            f"schemas/tools/list_vendors.json#/annotations/{hint}: must be set to true or false deliberately"
+            in problems
+        )
+
+
+def test_the_real_read_only_tools_carry_no_write_hints():
+    from finizi_b4b.schemas import load_definitions
+
+    for name, tool in load_definitions(ROOT / "schemas").items():
+        hints = tool["annotations"]
+        if hints["readOnlyHint"]:
+            assert set(hints) == {"readOnlyHint", "openWorldHint"}, name
+        else:
+            assert set(hints) == {"readOnlyHint", "openWorldHint", "destructiveHint", "idempotentHint"}, name
 
 
 def test_a_file_without_a_handler(checkout):
@@ -322,7 +391,7 @@ def test_more_tools_than_the_budget_is_set_for(checkout):
 def test_external_ref(checkout):
     checkout.edit(
         "whoami",
-        lambda d: d["outputSchema"]["properties"].update(user={"$ref": "https://example.com/user.json"}),
+        lambda d: d["outputSchema"].update(properties={"user": {"$ref": "https://example.com/user.json"}}),
     )
     assert (
         "schemas/tools/whoami.json#/outputSchema/properties/user/$ref: external $ref: clients cannot fetch it; "
@@ -365,11 +434,16 @@ UNBOUNDED = "strings need a maxLength (or an enum), so that no pattern or format
 
 def test_unbounded_string(checkout):
     checkout.edit("list_vendors", lambda d: d["inputSchema"]["properties"]["q"].pop("maxLength"))
-    only(checkout.problems(), f"schemas/tools/list_vendors.json#/inputSchema/properties/q/maxLength: {UNBOUNDED}")
+    only(
+        checkout.problems(),
+        f"schemas/tools/list_vendors.json#/inputSchema/properties/q/maxLength: {UNBOUNDED}",
+    )
 
 
 def test_a_string_with_an_anchored_bounded_pattern_still_needs_a_max_length(checkout):
-    checkout.edit("list_invoices", lambda d: d["inputSchema"]["properties"]["invoice_series"].pop("maxLength"))
+    checkout.edit(
+        "list_invoices", lambda d: d["inputSchema"]["properties"]["invoice_series"].pop("maxLength")
+    )
     only(
         checkout.problems(),
         f"schemas/tools/list_invoices.json#/inputSchema/properties/invoice_series/maxLength: {UNBOUNDED}",
@@ -377,7 +451,9 @@ def test_a_string_with_an_anchored_bounded_pattern_still_needs_a_max_length(chec
 
 
 def test_a_date_needs_a_max_length(checkout):
-    checkout.edit("get_invoice_statistics", lambda d: d["inputSchema"]["properties"]["date_to"].pop("maxLength"))
+    checkout.edit(
+        "get_invoice_statistics", lambda d: d["inputSchema"]["properties"]["date_to"].pop("maxLength")
+    )
     only(
         checkout.problems(),
         f"schemas/tools/get_invoice_statistics.json#/inputSchema/properties/date_to/maxLength: {UNBOUNDED}",
@@ -406,17 +482,21 @@ def test_a_pattern_with_nested_quantifiers(checkout, pattern):
         "list_invoices", lambda d: d["inputSchema"]["properties"]["invoice_series"].update(pattern=pattern)
     )
     problems = checkout.problems()
-    assert f"schemas/tools/list_invoices.json#/inputSchema/properties/invoice_series/pattern: {NESTED}" in problems
+    assert (
+        f"schemas/tools/list_invoices.json#/inputSchema/properties/invoice_series/pattern: {NESTED}"
+        in problems
+    )
 
 
 def test_a_pattern_with_nested_quantifiers_in_an_output_schema(checkout):
     checkout.edit(
-        "whoami",
-        lambda d: d["outputSchema"]["properties"].update(
+        "list_vendors",
+        lambda d: d["outputSchema"]["properties"]["data"]["properties"].update(
             name={"type": "string", "pattern": "^([a-z]+ ?)*$"}
         ),
     )
-    assert f"schemas/tools/whoami.json#/outputSchema/properties/name/pattern: {NESTED}" in checkout.problems()
+    where = "schemas/tools/list_vendors.json#/outputSchema/properties/data/properties/name/pattern"
+    assert f"{where}: {NESTED}" in checkout.problems()
 
 
 @pytest.mark.parametrize(

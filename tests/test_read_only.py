@@ -13,8 +13,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from finizi_b4b.config import ConfigError, Settings
-from finizi_b4b.reference import SESSION_TOOLS, writes_data
-from finizi_b4b.schemas import load_definitions
+from finizi_b4b.schemas import SESSION_TOOLS, load_definitions, writes_data
 
 from .conftest import body_of
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
-
-import re
 
 import anyio
 import pytest
@@ -230,6 +229,83 @@ async def test_serve_records_when_the_environment_says_so(sandbox, tmp_path):
     assert failed(await replay_file(path)) == []
 
 
+# -- automatic sign-in ---------------------------------------------------------------
+
+
+async def record_calls(box, path: Path, calls, **settings) -> None:
+    with Recorder.open(path) as recorder:
+        server = build_server(
+            settings_for(box, **settings),
+            transport_factory=recorder.wrap_factory(default_transport),
+            observers=(recorder,),
+        )
+        async with Client(server, mode="legacy") as client:
+            for tool, arguments in calls:
+                await client.call_tool(tool, arguments)
+
+
+async def test_a_session_that_signed_in_by_itself_replays_the_same(sandbox, world, tmp_path):
+    path = tmp_path / "auto.jsonl"
+    script = [("whoami", {}), ("get_entity", {"entity_id": world.big}), ("logout", {})]
+    await record_calls(sandbox, path, script)
+    calls = read_cassette(path)
+    assert "login" not in [c["tool"] for c in calls]
+    assert calls[0]["signin"] == {"phone": DEMO_ADMIN.phone, "password": "[REDACTED:password-1]"}
+    assert ["signin" in c for c in calls] == [True, False, False], "said once"
+    assert DEMO_ADMIN.password not in path.read_text(encoding="utf-8")
+    assert failed(await replay_file(path)) == []
+
+    rewrite(path, lambda lines: lines[0].pop("signin"))  # as recorded before lines said it
+    assert failed(await replay_file(path)) == [], "the sign-in exchange of whoami tells"
+
+    rewrite(path, lambda lines: lines[0].update(signin=None))
+    bad = [o for o in await replay_file(path) if not o.ok]
+    assert [o.tool for o in bad][:2] == ["whoami", "get_entity"], "replayed with no credentials"
+
+
+async def test_a_session_without_credentials_replays_without_them(sandbox, tmp_path):
+    path = tmp_path / "none.jsonl"
+    login = {"phone": DEMO_ACCOUNTANT.phone, "password": DEMO_ACCOUNTANT.password}
+    await record_calls(
+        sandbox, path, [("whoami", {}), ("login", login), ("whoami", {})], phone=None, password=None
+    )
+    calls = read_cassette(path)
+    assert calls[0]["signin"] is None
+    assert calls[0]["result"]["isError"] is True
+    assert failed(await replay_file(path)) == []
+
+    def configured(lines):
+        lines[0]["signin"] = {"phone": DEMO_ADMIN.phone, "password": "[REDACTED:password-2]"}
+
+    rewrite(path, configured)
+    bad = [o for o in await replay_file(path) if not o.ok]
+    assert [o.tool for o in bad][:1] == ["whoami"], "a replay with credentials signs in where none did"
+
+
+async def test_a_preview_and_a_batch_replay_once_their_files_are_gone(sandbox, world, tmp_path):
+    first, second = tmp_path / "C26PRE.xml", tmp_path / "C26BAT.xml"
+    first.write_bytes(invoice_xml("C26PRE", world.big_tax_id))
+    second.write_bytes(invoice_xml("C26BAT", world.big_tax_id))
+    path = tmp_path / "files.jsonl"
+    on_big = {"entity_id": world.big}
+    await record_calls(sandbox, path, [
+        ("import_invoice_xml", {**on_big, "file_path": str(first), "preview": True}),
+        ("import_invoice_xml", {**on_big, "file_path": str(first)}),
+        ("import_invoice_xml", {**on_big, "file_paths": [str(first), str(second)]}),
+    ])  # fmt: skip
+    first.unlink()
+    second.unlink()
+    calls = read_cassette(path)
+    batch = calls[2]["result"]["structuredContent"]["data"]["files"]
+    expected = [(str(first), "already_imported"), (str(second), "imported")]
+    assert [(f["file"], f["outcome"]) for f in batch] == expected
+    assert failed(await replay_file(path)) == [], "the preview's file is the one the next call uploaded"
+
+    rewrite(path, lambda lines: lines.__delitem__(slice(1, None)))  # a lone preview: its file was never kept
+    bad = [o for o in await replay_file(path) if not o.ok]
+    assert [(o.tool, o.seq) for o in bad] == [("import_invoice_xml", 1)]
+
+
 # -- request headers (format version 2) -------------------------------------------
 
 
@@ -420,7 +496,10 @@ def test_the_demo_shows_full_arguments_alike_amounts_and_how_to_connect():
     amounts = re.findall(r"([\d.,]+) VND", out)
     assert len(amounts) >= 4
     assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*", amount) for amount in amounts), amounts
-    assert "17 calls, all as expected" in out
+    from finizi_b4b.scenarios import SCENARIOS
+
+    assert f"16 tools, {len(SCENARIOS['full'])} calls, all as expected" in out
+    assert "purchases from" in out[out.index("summarize_invoices {") :].splitlines()[2]
     tail = out[out.index("Connect a desktop client") :]
     assert "claude_desktop_config.json" in tail and '"mcpServers"' in tail and "make bundle" in tail
     assert "README.md" in tail

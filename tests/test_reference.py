@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from finizi_b4b.pattern_words import describe_pattern
-from finizi_b4b.reference import README_BEGIN, README_END, main, render_reference, stale_files, writes_data
-from finizi_b4b.schemas import load_definitions
+from finizi_b4b.reference import README_BEGIN, README_END, main, render_reference, stale_files
+from finizi_b4b.schemas import load_definitions, writes_data
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX = "run `make docs` (python -m finizi_b4b.reference)"
@@ -122,6 +122,28 @@ def test_every_tool_and_argument_is_documented() -> None:
                 assert f"`{str(schema['default']).lower()}`" in row.lower()
 
 
+def test_each_result_is_described_from_its_output_schema() -> None:
+    definitions = load_definitions()
+    reference = render_reference(definitions)
+    for name, tool in definitions.items():
+        section = reference.split(f"\n## `{name}`\n", 1)[1].split("\n## ", 1)[0]
+        line = next(x for x in section.splitlines() if x.startswith("On success the result holds "))
+        schema = tool["outputSchema"]
+        assert schema.get("required"), f"{name}: its output schema names no key of a success"
+        assert "nothing beyond" not in line, line
+        for key in schema["required"]:
+            assert f"`{key}`" in line, line
+        data = schema.get("properties", {}).get("data", {})
+        if "items" in data.get("properties", {}):
+            assert line.endswith("`data`, an object holding `items`, an array."), line
+    lean = {"whoami": {"outputSchema": {"type": "object"}, "description": "Who is signed in, in full."}}
+    assert "On success the result holds nothing beyond `success`." in render_reference(lean)
+    optional = {"type": "object", "properties": {"data": {"type": "object"}, "message": {"type": "string"}},
+                "required": ["data"]}  # fmt: skip
+    words = render_reference({"get_vendor": {"outputSchema": optional, "description": "A vendor."}})
+    assert "holds `data`, an object and `message`, a string (not always)." in words
+
+
 def test_no_raw_regex_reaches_the_reference() -> None:
     definitions = load_definitions()
     reference = render_reference(definitions)
@@ -156,5 +178,5 @@ def test_patterns_in_plain_words(pattern: str, words: str) -> None:
 
 @pytest.mark.parametrize("pattern", ["^.*$", "[0-9]+", "^(?=x)x$", "^\\w+$", "^[0-9]{2,x}$"])
 def test_patterns_beyond_the_grammar_are_refused(pattern: str) -> None:
-    with pytest.raises(ValueError, match="."):
+    with pytest.raises(ValueError, match=r"."):
         describe_pattern(pattern)

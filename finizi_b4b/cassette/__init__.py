@@ -3,6 +3,7 @@
 - :mod:`~finizi_b4b.cassette.format`: what a line holds, writing lines, the one reader.
 - :mod:`~finizi_b4b.cassette.recording`: the recording transport and the call observer.
 - :mod:`~finizi_b4b.cassette.replay`: replaying through the real server, diffs, the ``replay`` command.
+- :mod:`~finizi_b4b.cassette.files`: the invoice files a session read, written again for its replay.
 """
 
 from __future__ import annotations

@@ -19,6 +19,13 @@ the order they are first seen: ``[idempotency-key-1]``, ``[tool-call-id-3]``,
 and that every request of a call carried the same tool-call id, without
 knowing the values. Version 1 cassettes (no headers) are still read; their
 requests are compared without headers.
+
+One line of each session (the first written once the server has made its
+transport) also holds ``"signin"``: the credentials the server was configured
+with, ``{"phone": "+84…", "password": "[REDACTED:password-1]"}``, or ``null``
+when there were none. A replay configures the same, so a recording in which the
+server signed in by itself replays the same way. Readers take lines without it
+(recorded before it was added).
 """
 
 from __future__ import annotations

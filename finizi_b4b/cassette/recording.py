@@ -107,6 +107,10 @@ class Recorder:
     session: str = attrs.field(factory=lambda: os.urandom(4).hex())
     seq: int = 0
     stopped: bool = False
+    # The configured sign-in, as the first line written after the server made its transport records it
+    # (the password as its marker); a replay signs in automatically just as the recording did.
+    signin: dict[str, Any] | None = None
+    _signin_pending: bool = False
 
     @classmethod
     @contextmanager
@@ -125,9 +129,19 @@ class Recorder:
     def wrap_factory(self, factory: TransportFactory) -> TransportFactory:
         def make(settings: Settings) -> Transport:
             self.redactor.add(settings.password, kind="password")
+            self.note_signin(settings)
             return RecordingTransport(factory(settings), self.redactor, self.markers)
 
         return make
+
+    def note_signin(self, settings: Settings) -> None:
+        """Remember whether ``settings`` sign in by themselves, for the next line to record."""
+        if settings.signs_in and settings.password:
+            password = self.redactor.marker(settings.password, "password")
+            self.signin = {"phone": settings.phone, "password": password}
+        else:
+            self.signin = None
+        self._signin_pending = True
 
     def call_started(self, name: str, arguments: Mapping[str, Any]) -> PendingCall | None:
         if self.stopped:
@@ -172,6 +186,9 @@ class Recorder:
             "elapsed_ms": round(elapsed_ms, 3),
             "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        if self._signin_pending:
+            line["signin"] = self.signin
+            self._signin_pending = False
         try:
             self.writer.write(line)
         except (OSError, ValueError) as exc:  # ValueError: a closed file

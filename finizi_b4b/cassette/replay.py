@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, TransportFailure
+from finizi_b4b.cassette.files import RecordedFiles
 from finizi_b4b.cassette.format import (
     CassetteError,
     HeaderMarkers,
@@ -146,30 +147,26 @@ def diff_results(tool: str, seq: int, recorded: dict[str, Any], replayed: dict[s
 
 
 def _replay_settings(session: list[dict[str, Any]], base: Settings) -> Settings:
-    """Credentials a no-argument login needs: the recorded phone and the password's marker."""
+    """The credentials the recording server was configured with: the phone and the password's marker.
+
+    A cassette says so in the ``signin`` of a line (null: none were configured).
+    One that does not (recorded before it did) shows them in its sign-in
+    exchanges: those of a ``login`` without arguments, or of any other call
+    (the server signed in by itself).
+    """
     for call in session:
+        if "signin" in call:
+            signin = call["signin"] or {}
+            return attrs.evolve(base, phone=signin.get("phone"), password=signin.get("password"))
+    for call in session:
+        if call["tool"] == "login" and call["arguments"]:
+            continue  # a login with its own phone and password says nothing of the configured ones
         for exchange in call["exchanges"]:
             request = exchange["request"]
-            if request["path"].endswith("/auth/login") and call["tool"] == "login" and not call["arguments"]:
+            if request["path"].endswith("/auth/login"):
                 body = request.get("json") or {}
                 return attrs.evolve(base, phone=body.get("phone"), password=body.get("password"))
     return base
-
-
-def _with_recorded_file(call: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """An upload's recorded file, written again when the original path no longer exists."""
-    arguments = call["arguments"]
-    path = arguments.get("file_path")
-    if not isinstance(path, str) or Path(path).exists():
-        return arguments
-    for exchange in call["exchanges"]:
-        upload = exchange["request"].get("upload")
-        if upload and "text" in upload:
-            copy = workdir / str(call["seq"]) / Path(path).name
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_bytes(upload["text"].encode("utf-8"))
-            return {**arguments, "file_path": str(copy)}
-    return arguments
 
 
 def _live_arguments(arguments: dict[str, Any], settings: Settings) -> dict[str, Any]:
@@ -214,14 +211,16 @@ async def _replay_session(
         replay = ReplayTransport()
         factory = lambda _settings, t=replay: t  # noqa: E731
     outcomes: list[CallOutcome] = []
+    files = RecordedFiles(session, workdir)
     async with Client(build_server(settings, transport_factory=factory), mode="legacy") as client:
         for call in session:
-            arguments = _with_recorded_file(call, workdir)
+            arguments = files.arguments(call["arguments"])
             if replay is not None:
                 replay.load(call["exchanges"], with_headers=call["version"] >= 2)
             else:
                 arguments = _live_arguments(arguments, settings)
-            result = result_record(await client.call_tool(call["tool"], arguments))
+            answer = result_record(await client.call_tool(call["tool"], arguments))
+            result = files.result(answer, call["arguments"])
             problems = [*replay.problems, *replay.leftovers()] if replay is not None else []
             diff = diff_results(call["tool"], call["seq"], call["result"], result)
             report = "\n".join(problems + ([diff] if diff and not problems else []))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from finizi_b4b.api.retry import RetryPolicy
@@ -101,6 +102,58 @@ def _same_file(ctx: Context) -> dict[str, Any]:
     return {"entity_id": ctx["entity_id"], "file_path": ctx["xml_path"]}
 
 
+def _preview_fresh(ctx: Context) -> dict[str, Any]:
+    return {**_fresh_invoice(ctx), "preview": True}
+
+
+def _check_preview(ctx: Context, body: dict[str, Any]) -> str | None:
+    data = body["data"]
+    if data["preview"] is not True or data["exists"] or data["direction"] != "purchase":
+        return f"a new purchase invoice should be previewed, not {data}"
+    return None
+
+
+def _batch(ctx: Context) -> dict[str, Any]:
+    """The file imported already, and one more new invoice: a batch of two."""
+    second = _fresh_invoice(ctx)["file_path"]
+    return {"entity_id": ctx["entity_id"], "file_paths": [ctx["imported_path"], second]}
+
+
+def _check_batch(ctx: Context, body: dict[str, Any]) -> str | None:
+    outcomes = [entry["outcome"] for entry in body["data"]["files"]]
+    if outcomes != ["already_imported", "imported"]:
+        return f"the batch should find the first file imported already and import the second, not {outcomes}"
+    return None
+
+
+def _batch_words(body: dict[str, Any]) -> str:
+    files = body["data"]["files"]
+    return "; ".join(f"{Path(e['file']).name}: {e['outcome'].replace('_', ' ')}" for e in files)
+
+
+def _check_groups(ctx: Context, body: dict[str, Any]) -> str | None:
+    """The groups add up to the totals, the largest come first, and the group count covers them all."""
+    data = body["data"]
+    groups, totals = data["groups"], data["totals"]
+    shown = [g for g in groups if "others" not in g]
+    if len(shown) + sum(g.get("others", 0) for g in groups) != data["group_count"]:
+        return f"{len(shown)} groups shown and others do not make the {data['group_count']} groups counted"
+    if sum(g["count"] for g in groups) != totals["count"]:
+        return f"the groups' counts do not add up to the {totals['count']} invoices in all"
+    if "total" in totals and sum(g["total"] for g in groups) != totals["total"]:
+        return f"the groups' totals do not add up to {money(totals['total'])}"
+    if "total" in totals and [g["total"] for g in shown] != sorted((g["total"] for g in shown), reverse=True):
+        return "the groups are not largest first"
+    return None
+
+
+def _vendors_words(body: dict[str, Any]) -> str:
+    data = body["data"]
+    top = next((g for g in data["groups"] if "others" not in g), None)
+    first = f"; top {top['name'] or top['vendor']}, {money(top.get('total'))}" if top else ""
+    return f"{data['totals']['count']} purchases from {data['group_count']} vendors{first}"
+
+
 def _new_tax_id() -> str:
     return f"03{int(time.time() * 1000) % 100_000_000:08d}"
 
@@ -179,8 +232,30 @@ FULL = [
         show=_similar,
         note=f"no accents and one letter wrong: the top hit must be {SIMILAR_PRODUCT}",
     ),
-    Step("import_invoice_xml", _fresh_invoice, show=lambda b: b["message"]),
+    Step(
+        "summarize_invoices",
+        _on_entity(
+            direction="purchase", date_from="2025-01-01", date_to="2025-12-31", group_by=["vendor"], top=3
+        ),
+        check=_check_groups,
+        show=_vendors_words,
+        note="purchases in 2025 by vendor, in one call: the groups must add up to the totals",
+    ),
+    Step(
+        "import_invoice_xml",
+        _preview_fresh,
+        check=_check_preview,
+        show=lambda b: b["message"],
+        note="a preview: nothing is uploaded",
+    ),
+    Step(
+        "import_invoice_xml",
+        _same_file,
+        keep=lambda c, b: c.values.update(imported_path=c["xml_path"]),
+        show=lambda b: b["message"],
+    ),
     Step("import_invoice_xml", _same_file, expect="conflict", note="the same file again"),
+    Step("import_invoice_xml", _batch, check=_check_batch, show=_batch_words, note="a batch of two files"),
     Step("logout", show=lambda b: b["message"]),
     Step("whoami", expect="not_authenticated", note="after logout, no automatic sign-in"),
 ]

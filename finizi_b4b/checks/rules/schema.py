@@ -55,7 +55,10 @@ def _portable(ctx: Context, path: Path, where: str, sub: dict[str, Any]) -> Iter
             f"format {fmt!r} is not one clients support ({', '.join(sorted(SAFE_FORMATS))})",
         )
     required, properties = sub.get("required"), sub.get("properties")
-    if isinstance(required, list):
+    # An object that names no properties and stays open may list the keys it requires and no more (a lean
+    # output schema does); once it names properties or closes itself, a required key must be among them.
+    describes_keys = properties is not None or sub.get("additionalProperties") is False
+    if isinstance(required, list) and describes_keys:
         defined = properties if isinstance(properties, dict) else {}
         for index, name in enumerate(required):
             if name not in defined:
