@@ -21,11 +21,10 @@ import email.utils
 import hashlib
 import logging
 import math
-import re
 import time
 from typing import Any
 
-from pydantic_core import from_json
+from pydantic_core import from_json, to_json
 
 from finizi_b4b.api.errors import ApiError, Subject
 from finizi_b4b.api.transport import MAX_ANSWER_BYTES, ApiResponse, TransportFailure
@@ -70,10 +69,12 @@ def is_strict_json(value: Any) -> bool:
     return True
 
 
-# Only a number with a three-digit exponent or over 308 digits can overflow a float: scanning the
-# raw bytes for one is linear and far cheaper than walking the parsed value, which is then needed
-# only when the scan finds a candidate.
-_MAY_OVERFLOW = re.compile(rb"[eE][+]?[0-9]{3}|[0-9]{309}")
+def _may_hold_non_finite(value: Any) -> bool:
+    """A cheap, exact-when-false test: pydantic-core writes a non-finite float as a bare ``NaN`` or
+    ``Infinity``, so when neither word appears in the value written back (in Rust, a fraction of a
+    Python walk), there is none; when one does (it may be inside a string), the walk decides."""
+    text = to_json(value)
+    return b"NaN" in text or b"Infinity" in text
 
 
 def parse_json(body: bytes) -> Any:
@@ -92,7 +93,7 @@ def parse_json(body: bytes) -> Any:
             raise NotStrictJson("NaN or Infinity") from None
         raise
     # 1e999 parses to inf even with allow_inf_nan=False.
-    if _MAY_OVERFLOW.search(body) and not is_strict_json(value):
+    if _may_hold_non_finite(value) and not is_strict_json(value):
         raise NotStrictJson("a number out of range")
     return value
 
