@@ -9,7 +9,8 @@ import sys
 
 __all__ = ["INSPECTOR", "run_inspector"]
 
-INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"  # the one pin; tests/test_inspector.py uses it too
+# The one pin; tests/integration/test_inspector.py uses it too.
+INSPECTOR = "@modelcontextprotocol/inspector@2.12.0"
 
 
 def run_inspector(timeout: float = 300) -> list[str]:

@@ -1,0 +1,278 @@
+"""The MCP Bundle: built by ``bundle/build.py`` (what ``make bundle`` runs), checked and packed
+with the official MCPB CLI, unpacked, then started exactly as its manifest tells Claude Desktop
+to start it, against the sandbox.
+
+Needs Node.js (``npx`` runs the MCPB CLI at the version pinned in the Makefile) and ``uv``
+(the manifest's server type); without either the tests fail with one line saying so.
+``uv run`` builds the server's environment from PyPI (or uv's cache) and no other network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+from finizi_b4b import __version__
+from finizi_b4b.config import DEFAULT_API_URL
+from finizi_b4b.sandbox import DEMO_ADMIN, Sandbox
+from tests.conftest import body_of
+
+ROOT = Path(__file__).resolve().parents[3]
+WRITE_TOOLS = {"create_entity", "update_entity", "import_invoice_xml"}
+# What the launched process may inherit besides the manifest's env: what uv needs to find
+# the package index and its cache as this machine has them configured.
+PASSED_THROUGH = ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "XDG_CACHE_HOME")
+
+
+def _pyproject() -> dict:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)["project"]
+
+
+def mcpb_version() -> str:
+    pins = re.findall(r"^MCPB_VERSION\s*:?=\s*(\S+)\s*$", (ROOT / "Makefile").read_text(), re.M)
+    assert len(pins) == 1, f"the Makefile must pin the MCPB CLI once, found {pins}"
+    return pins[0]
+
+
+def npx() -> str:
+    found = shutil.which("npx")
+    if found is None:
+        pytest.fail("npx was not found: the bundle tests need Node.js (npx runs the MCPB CLI)", pytrace=False)
+    return found
+
+
+def uv() -> str:
+    beside = Path(sys.executable).with_name("uv")
+    if beside.is_file():
+        return str(beside)
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        found = shutil.which("uv")
+    else:
+        found = find_uv_bin()
+    if found is None:
+        pytest.fail(
+            "uv was not found: the bundle test starts the server as Claude Desktop does, with `uv run`; "
+            "install the project's test extras, which include uv",
+            pytrace=False,
+        )
+    return str(found)
+
+
+def mcpb(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [npx(), "-y", f"@anthropic-ai/mcpb@{mcpb_version()}", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    """The bundle, built as ``make bundle`` builds it and unpacked with ``mcpb unpack``."""
+    npx()
+    work = tmp_path_factory.mktemp("bundle")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bundle" / "build.py"), "--mcpb-version", mcpb_version(),
+         "--stage", str(work / "stage"), "--dist", str(work / "dist")],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    files = list((work / "dist").iterdir())
+    assert len(files) == 1, files
+    unpacked = work / "unpacked"
+    done = mcpb("unpack", str(files[0]), str(unpacked))
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((unpacked / "manifest.json").read_text(encoding="utf-8"))
+    return {"file": files[0], "dir": unpacked, "manifest": manifest}
+
+
+def launch_config(manifest: dict, dirname: Path, user_values: dict[str, object]) -> dict:
+    """``mcp_config`` with its variables filled in the way MCPB hosts do.
+
+    The manifest's defaults first, then what the user entered; booleans become
+    ``"true"``/``"false"``; a variable nobody set is left as it is (and caught below).
+    """
+    options = manifest.get("user_config", {})
+    missing = [key for key, option in options.items() if option.get("required") and not user_values.get(key)]
+    assert not missing, f"a host would not start the server without {missing}"
+    merged = {key: option["default"] for key, option in options.items() if "default" in option}
+    merged.update(user_values)
+    variables = {"__dirname": str(dirname), "/": os.sep, "pathSeparator": os.sep}
+    for key, value in merged.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        variables[f"user_config.{key}"] = str(value)
+
+    def fill(value):
+        if isinstance(value, str):
+            for name, replacement in variables.items():
+                value = value.replace("${" + name + "}", replacement)
+            return value
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        if isinstance(value, dict):
+            return {key: fill(item) for key, item in value.items()}
+        return value
+
+    base = {k: v for k, v in manifest["server"]["mcp_config"].items() if k != "platform_overrides"}
+    config = fill(base)
+    assert "${" not in json.dumps(config), f"unfilled variables in {config}"
+    return config
+
+
+def server_params(config: dict) -> StdioServerParameters:
+    assert config["command"] == "uv"
+    inherited = {k: v for k, v in os.environ.items() if k.startswith("UV_") or k in PASSED_THROUGH}
+    env = {
+        **inherited,
+        **config.get("env", {}),
+        # Claude Desktop brings its own Python for uv; here uv uses this interpreter and never downloads one.
+        "UV_PYTHON": sys.executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
+    return StdioServerParameters(command=uv(), args=config.get("args", []), env=env)
+
+
+def user_values(box, **changes) -> dict[str, object]:
+    return {"api_url": box.url, "phone": DEMO_ADMIN.phone, "password": DEMO_ADMIN.password, **changes}
+
+
+# -- building ------------------------------------------------------------------------------------
+
+
+def test_make_bundle_runs_the_build_with_the_pinned_cli():
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.match(r"^\d+\.\d+\.\d+$", mcpb_version()), "pin an exact MCPB CLI version"
+    phony = re.search(r"^\.PHONY:(.*)$", makefile, re.M)
+    assert phony and "bundle" in phony.group(1).split(), "bundle/ is a folder: the target must be phony"
+    target = re.search(r"^bundle:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert target, "the Makefile has no bundle target"
+    assert "bundle/build.py --mcpb-version $(MCPB_VERSION)" in target.group(1)
+    workflow = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert "make bundle" in workflow
+
+
+def test_the_build_names_the_file_after_the_version_and_the_cli_accepts_it(built):
+    assert built["file"].name == f"finizi-b4b-{_pyproject()['version']}.mcpb"
+    done = mcpb("validate", str(built["dir"] / "manifest.json"))
+    assert done.returncode == 0 and "validation passes" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_cli_refuses_a_broken_manifest(built, tmp_path):
+    broken = dict(built["manifest"], server={**built["manifest"]["server"], "type": "conda"})
+    (tmp_path / "manifest.json").write_text(json.dumps(broken))
+    done = mcpb("validate", str(tmp_path / "manifest.json"))
+    assert done.returncode != 0, done.stdout
+
+
+def test_the_bundle_holds_what_uv_needs_and_nothing_else(built):
+    names = zipfile.ZipFile(built["file"]).namelist()
+    assert {name.split("/", 1)[0] for name in names} == {
+        "manifest.json", "pyproject.toml", "README.md", "LICENSE", "finizi_b4b", "schemas",
+    }  # fmt: skip
+    assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".pyo"))]
+    package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "finizi_b4b").rglob("*.py")}
+    assert package <= set(names), sorted(package - set(names))
+    tools = {p.relative_to(ROOT).as_posix() for p in (ROOT / "schemas" / "tools").glob("*.json")}
+    assert {name for name in names if name.startswith("schemas/")} == tools
+    assert (built["dir"] / "LICENSE").read_text() == (ROOT / "LICENSE").read_text()
+
+
+def test_the_manifest_describes_a_uv_server_configured_from_the_install_dialog(built):
+    manifest = built["manifest"]
+    assert manifest["manifest_version"] == "0.4"  # the first version with the uv server type
+    assert (manifest["name"], manifest["version"]) == (_pyproject()["name"], _pyproject()["version"])
+    assert manifest["version"] == __version__
+    assert manifest["license"] == _pyproject()["license"]
+    server = manifest["server"]
+    assert server["type"] == "uv"
+    assert (built["dir"] / server["entry_point"]).is_file()
+    assert server["mcp_config"]["command"] == "uv"
+    assert server["mcp_config"]["args"][:3] == ["run", "--directory", "${__dirname}"]
+    options = manifest["user_config"]
+    assert set(options) == {"phone", "password", "api_url", "read_only"}
+    assert options["password"]["sensitive"] is True  # kept in the OS keychain
+    assert not any(option.get("sensitive") for key, option in options.items() if key != "password")
+    assert options["api_url"]["default"] == DEFAULT_API_URL
+    assert options["read_only"]["type"] == "boolean" and options["read_only"]["default"] is False
+    assert server["mcp_config"]["env"] == {
+        "FINIZI_API_URL": "${user_config.api_url}",
+        "FINIZI_PHONE": "${user_config.phone}",
+        "FINIZI_PASSWORD": "${user_config.password}",
+        "FINIZI_B4B_READ_ONLY": "${user_config.read_only}",
+    }
+
+
+def test_the_manifest_lists_the_tools_the_schemas_define(built):
+    defined = sorted(json.loads(p.read_text())["name"] for p in (ROOT / "schemas" / "tools").glob("*.json"))
+    listed = [tool["name"] for tool in built["manifest"]["tools"]]
+    assert listed == defined
+    assert all(tool["description"] for tool in built["manifest"]["tools"])
+
+
+# -- starting it as Claude Desktop does ------------------------------------------------------------
+
+
+def _log_tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def _run(built, values: dict[str, object], errlog_path: Path, session) -> None:
+    params = server_params(launch_config(built["manifest"], built["dir"], values))
+    with errlog_path.open("w") as errlog, anyio.fail_after(300):  # a cold uv cache downloads the deps
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
+            await session(client)
+
+
+@pytest.mark.anyio
+async def test_the_unpacked_bundle_starts_as_its_manifest_says_and_signs_in(built, tmp_path):
+    seen: dict[str, object] = {}
+    log = tmp_path / "server.stderr"
+
+    async def session(client):
+        seen["tools"] = sorted(tool.name for tool in (await client.list_tools()).tools)
+        login = await client.call_tool("login", {})
+        assert not login.is_error, (body_of(login), _log_tail(log))
+        whoami = await client.call_tool("whoami", {})
+        assert not whoami.is_error, (body_of(whoami), _log_tail(log))
+        seen["whoami"] = body_of(whoami)
+
+    async with Sandbox(port=0) as box:
+        await _run(built, user_values(box), log, session)
+        logins = box.counts["auth.login"]
+    assert DEMO_ADMIN.phone in json.dumps(seen["whoami"], ensure_ascii=False), seen["whoami"]
+    assert logins >= 1, "the server never signed in at the sandbox given as the API address"
+    assert seen["tools"] == [tool["name"] for tool in built["manifest"]["tools"]]
+    assert DEMO_ADMIN.password not in log.read_text()
+
+
+@pytest.mark.anyio
+async def test_read_only_mode_from_the_install_dialog_hides_the_write_tools(built, tmp_path):
+    seen: dict[str, object] = {}
+    log = tmp_path / "server.stderr"
+
+    async def session(client):
+        seen["tools"] = {tool.name for tool in (await client.list_tools()).tools}
+        if "login" in seen["tools"]:
+            login = await client.call_tool("login", {})
+            assert not login.is_error, (body_of(login), _log_tail(log))
+        whoami = await client.call_tool("whoami", {})
+        seen["whoami_error"] = whoami.is_error and (body_of(whoami), _log_tail(log))
+
+    async with Sandbox(port=0) as box:
+        await _run(built, user_values(box, read_only=True), log, session)
+    assert not seen["tools"] & WRITE_TOOLS, sorted(seen["tools"] & WRITE_TOOLS)
+    assert {"whoami", "list_entities", "get_invoice"} <= seen["tools"]
+    assert seen["whoami_error"] is False, seen["whoami_error"]
