@@ -34,10 +34,7 @@ def _scale(unit: str) -> tuple[float, int]:
 
 
 def _result(figure: Figure) -> str:
-    if figure.passed is None:
-        shown = "-"
-    else:
-        shown = "PASS" if figure.passed else "MISS"
+    shown = "-" if figure.passed is None else "PASS" if figure.passed else "MISS"
     details = [limit.describe() for limit in figure.limits] + [fact.describe() for fact in figure.facts]
     details += [f"{check.name} wrong: {check.problem}" for check in figure.checks if not check.ok]
     return shown + (f" ({', '.join(details)})" if details else "")
