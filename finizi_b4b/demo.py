@@ -66,7 +66,7 @@ def connect_hint() -> str:
             f'    "finizi-b4b": {json.dumps(server)}',
             "  }}",
             "",
-            "For your own account, drop --sandbox and set FINIZI_PHONE and FINIZI_PASSWORD under \"env\";",
+            'For your own account, drop --sandbox and set FINIZI_PHONE and FINIZI_PASSWORD under "env";',
             "never type the password into the chat. README.md (Connect a client) has the file's place on",
             "each system and the settings of Claude Code, Cursor and VS Code.",
         ]

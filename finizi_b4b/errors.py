@@ -5,15 +5,18 @@ program can branch on and a ``message`` that says what happened and what to do
 next. A failure that may pass (the backend down, rate limiting, a timeout) is
 ``retryable``, with ``retry_after`` seconds when the backend said. The words
 themselves are written in ``finizi_b4b.tools.messages``; they never carry a
-token, a password or a raw response body.
+token, a password or a raw response body. :data:`NOT_LOGGED_IN` is the one
+sentence kept here, because :meth:`ToolError.not_logged_in` needs it and the
+tool layer imports this module (``finizi_b4b.tools.messages`` re-exports it).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 __all__ = ["NOT_LOGGED_IN", "ErrorCode", "ToolError"]
+
+NOT_LOGGED_IN = "Authentication token is missing. Please login first using the 'login' tool."
 
 
 class ErrorCode(StrEnum):
@@ -67,8 +70,6 @@ class ToolError(Exception):
 
     @classmethod
     def not_logged_in(cls) -> ToolError:
-        from finizi_b4b.tools.messages import NOT_LOGGED_IN
-
         return cls(ErrorCode.NOT_AUTHENTICATED, NOT_LOGGED_IN)
 
     @classmethod
@@ -76,12 +77,3 @@ class ToolError(Exception):
         from finizi_b4b.tools.messages import invalid_arguments
 
         return cls(ErrorCode.INVALID_ARGUMENTS, invalid_arguments(problems))
-
-
-def __getattr__(name: str) -> Any:
-    # The words live in the tool layer; importing it here eagerly would be circular.
-    if name == "NOT_LOGGED_IN":
-        from finizi_b4b.tools.messages import NOT_LOGGED_IN
-
-        return NOT_LOGGED_IN
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

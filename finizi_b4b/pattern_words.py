@@ -136,8 +136,13 @@ def _part_words(part: str, plural: bool) -> str:
         return _CLASS_WORDS[part][plural]
     if len(part) == 3 and part[1] == "-":
         low, high = part[0], part[2]
-        noun = ("digit", "digits") if low.isdigit() else ("letter", "letters") if low.isalpha() else (
-            "character", "characters")
+        noun = (
+            ("digit", "digits")
+            if low.isdigit()
+            else ("letter", "letters")
+            if low.isalpha()
+            else ("character", "characters")
+        )
         return f"{noun[plural]} {low} to {high}"
     return f"`{part}`"
 

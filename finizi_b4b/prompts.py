@@ -132,7 +132,8 @@ def _vat_review(args: dict[str, str]) -> str:
             "2. Call "
             + _call("summarize_invoices", {**period, "direction": "purchase", "group_by": ["vendor"]})
             + " to see which suppliers the input VAT comes from.",
-            "3. If there are drafts, call " + _call("list_invoices", {**period, "status": "draft"})
+            "3. If there are drafts, call "
+            + _call("list_invoices", {**period, "status": "draft"})
             + " and name them (series/number, party, total).",
             "4. Report in a short table: output VAT, input VAT and the VAT payable (output minus input; "
             "a negative figure is a credit carried forward), each with its invoice count; then what to "

@@ -254,10 +254,10 @@ class SessionStore:
 
     # -- refresh -----------------------------------------------------------------
 
-    async def refresh_after(self, failed_token: str, refresher: Refresher, *, timeout: float) -> str:
+    async def refresh_after(self, failed_token: str, refresher: Refresher, *, wait_s: float) -> str:
         """The access token to retry with, once every call that failed with ``failed_token`` is served.
 
-        Waits at most ``timeout`` seconds (the caller's own deadline) for the shared
+        Waits at most ``wait_s`` seconds (the caller's own deadline) for the shared
         refresh. Raises the session-expired error (the session is then ended) when
         the backend rejects the refresh token; other failures (backend down) are
         raised to every waiter and leave the session in place.
@@ -272,7 +272,7 @@ class SessionStore:
             flight = _Flight(failed_token)
             self._flight = flight
             flight.task = asyncio.get_running_loop().create_task(self._fly(flight, refresher))
-        with anyio.move_on_after(max(timeout, 0.0)):
+        with anyio.move_on_after(max(wait_s, 0.0)):
             await flight.done.wait()
         if not flight.done.is_set():
             raise ApiError(ErrorCode.BACKEND_TIMEOUT, "refresh_timeout", retryable=True)

@@ -3,8 +3,9 @@
 The tool input schemas keep to a small part of JSON Schema 2020-12 (types,
 properties, required, additionalProperties, enum, const, patterns, lengths,
 bounds, items, uniqueness, the ``date`` format). Validating exactly that part
-here keeps ``jsonschema`` (and the ~2 MiB it loads) out of the server process; the reference implementation still checks the schemas in
-``check-schemas`` and the tests compare the two on every case file. A schema
+here keeps ``jsonschema`` (and the ~2 MiB it loads) out of the server process;
+the reference implementation still checks the schemas in ``check-schemas`` and
+the tests compare the two on every case file. A schema
 using any other assertion keyword is refused when it is compiled, so no
 constraint is ever ignored.
 

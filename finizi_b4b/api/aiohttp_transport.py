@@ -114,7 +114,9 @@ class AiohttpTransport:
                             why = (
                                 "an auth request follows no redirect"
                                 if is_auth_path(request.path)
-                                else "another origin" if not same_origin else "too many redirects"
+                                else "another origin"
+                                if not same_origin
+                                else "too many redirects"
                             )
                             log.warning(
                                 "%s %s answered HTTP %d; the redirect was not followed (%s)",

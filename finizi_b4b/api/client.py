@@ -165,7 +165,7 @@ class B4BClient:
         resp = await self._exchange(prepared.with_token(token), deadline, subject)
         if resp.status == 401 and refresh:
             token = await self.session.refresh_after(
-                token, self._refresh, timeout=deadline - anyio.current_time()
+                token, self._refresh, wait_s=deadline - anyio.current_time()
             )
             resp = await self._exchange(prepared.with_token(token), deadline, subject)
             if resp.status == 401:

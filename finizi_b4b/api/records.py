@@ -68,7 +68,6 @@ class Record:
 converter = cattrs.Converter()
 
 
-
 def bad_record(record: str, problem: str, **facts: Any) -> ApiError:
     """A malformed record; ``problem`` is ``not_object``, ``missing`` or ``wrong_shape``."""
     facts = {"record": record, "problem": problem, **facts}

@@ -76,7 +76,6 @@ def _money(value: float) -> int:
     return round(value)
 
 
-
 def _vendors(rng: random.Random, entity_id: str, used: set[str]) -> list[dict[str, Any]]:
     vendors = []
     names: set[str] = set()
@@ -198,7 +197,6 @@ def make_invoice(
         "created_at": created_at,
         "updated_at": created_at,
     }
-
 
 
 def _invoices(

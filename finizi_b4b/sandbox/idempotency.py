@@ -90,9 +90,7 @@ class IdempotencyStore:
     def clear(self) -> None:
         self.entries.clear()
 
-    async def run(
-        self, key: str, print_: str, act: Callable[[], Awaitable[web.Response]]
-    ) -> web.Response:
+    async def run(self, key: str, print_: str, act: Callable[[], Awaitable[web.Response]]) -> web.Response:
         """``act()`` once per key; the same request again gets the first answer."""
         entry = self.entries.get(key)
         if entry is not None:

@@ -231,4 +231,3 @@ CUSTOMERS = (
     "Công ty CP Xây dựng Hòa Bình Mới",
     "Chuỗi cà phê Hạt Nâu",
 )
-

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from finizi_b4b.api.errors import ApiError, Subject
 from finizi_b4b.api.transport import MAX_ANSWER_BYTES
-from finizi_b4b.errors import ToolError
+from finizi_b4b.errors import NOT_LOGGED_IN, ToolError
 
 __all__ = [
     "BOTH_OR_NEITHER",
@@ -33,7 +33,6 @@ __all__ = [
     "tool_error",
 ]
 
-NOT_LOGGED_IN = "Authentication token is missing. Please login first using the 'login' tool."
 SESSION_EXPIRED = (
     "Your session has expired and could not be renewed. Please log in again using the 'login' tool."
 )

@@ -101,7 +101,7 @@ async def test_the_same_batch_again_is_all_already_imported_or_refused(connect, 
 
 
 async def test_a_batch_preview_uploads_nothing(connect, sandbox, world, era, mixed_batch):
-    s, paths = mixed_batch
+    _, paths = mixed_batch
     before = len(sandbox.state.invoices[world.big])
     async with connect(era) as client:
         sandbox.clear_seen()
@@ -154,8 +154,8 @@ async def test_a_relative_path_refuses_the_whole_batch_before_reading(connect, s
 @pytest.mark.parametrize(
     "given",
     [
-        {"file_path": "/tmp/a.xml", "file_paths": ["/tmp/b.xml"]},
-        {"file_paths": ["/tmp/b.xml"], "xml_content": "<HDon/>"},
+        {"file_path": "/tmp/a.xml", "file_paths": ["/tmp/b.xml"]},  # noqa: S108 - refused before any read
+        {"file_paths": ["/tmp/b.xml"], "xml_content": "<HDon/>"},  # noqa: S108 - refused before any read
         {},
     ],
     ids=["path-and-paths", "paths-and-text", "none"],

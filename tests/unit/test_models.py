@@ -299,8 +299,8 @@ def test_a_semantic_match_without_data_id_takes_entity_id():
         SimilarProduct,
     )
     assert match.product().id == 17 and match.product().name == "Giấy A4"
+    unnamed = {"entity_type": "product", "similarity": 0.8, "data": {"name": "x"}}
     with pytest.raises(ApiError):
-        unnamed = {"entity_type": "product", "similarity": 0.8, "data": {"name": "x"}}
         structure(unnamed, SimilarProduct).product()
     assert bad({"similarity": 0.8, "data": "x"}, SimilarProduct).facts["field"] == "data"
 

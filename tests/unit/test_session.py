@@ -194,7 +194,7 @@ async def test_ten_calls_failing_with_one_token_share_one_refresh(client, fake, 
         tokens = []
 
         async def one() -> None:
-            tokens.append(await store.refresh_after("access-old-1", client.refresh, timeout=5))
+            tokens.append(await store.refresh_after("access-old-1", client.refresh, wait_s=5))
 
         async with anyio.create_task_group() as tg:
             for _ in range(10):
@@ -210,13 +210,13 @@ async def test_a_refresh_keeps_the_refresh_token_when_the_backend_does_not_rotat
 ) -> None:
     store.start(OLD)
     fake.on("POST", REFRESH, json_response(200, {"access_token": "access-new-2"}))
-    assert await store.refresh_after("access-old-1", client.refresh, timeout=5) == "access-new-2"
+    assert await store.refresh_after("access-old-1", client.refresh, wait_s=5) == "access-new-2"
     assert store.secrets() == ("access-new-2", "refresh-old-1")
 
 
 async def test_a_stale_token_gets_the_current_one_without_a_refresh(client, fake, store) -> None:
     store.start(OLD)
-    assert await store.refresh_after("an-older-token", client.refresh, timeout=5) == "access-old-1"
+    assert await store.refresh_after("an-older-token", client.refresh, wait_s=5) == "access-old-1"
     assert fake.sent == []
 
 
@@ -224,7 +224,7 @@ async def test_a_rejected_refresh_is_session_expired_and_clears_everything(clien
     store.start(OLD, {"id": "u1"})
     fake.on("POST", REFRESH, json_response(401, {"detail": "Invalid refresh token"}))
     with pytest.raises(ApiError) as err:
-        await store.refresh_after("access-old-1", client.refresh, timeout=5)
+        await store.refresh_after("access-old-1", client.refresh, wait_s=5)
     assert (err.value.code, err.value.reason, err.value.status) == (
         ErrorCode.SESSION_EXPIRED,
         "session_expired",
@@ -237,7 +237,7 @@ async def test_a_rejected_refresh_is_session_expired_and_clears_everything(clien
 async def test_without_a_refresh_token_the_session_expires_without_a_request(client, fake, store) -> None:
     store.start(TokenPair(access_token="access-only", refresh_token=None))
     with pytest.raises(ApiError) as err:
-        await store.refresh_after("access-only", client.refresh, timeout=5)
+        await store.refresh_after("access-only", client.refresh, wait_s=5)
     assert err.value.code is ErrorCode.SESSION_EXPIRED
     assert fake.sent == []
     assert cleared(store)
@@ -248,12 +248,12 @@ async def test_a_failed_refresh_is_shared_for_a_moment_then_tried_again(client, 
     fake.on("POST", REFRESH, text_response(503, "down"), NEW_PAIR)
     for _ in range(2):  # the second call comes right after the first failed: it shares that failure
         with pytest.raises(ApiError) as err:
-            await store.refresh_after("access-old-1", client.refresh, timeout=5)
+            await store.refresh_after("access-old-1", client.refresh, wait_s=5)
         assert err.value.code is ErrorCode.BACKEND_UNAVAILABLE
     assert len(fake.requests_to("POST", REFRESH)) == 1
     assert store.secrets() == ("access-old-1", "refresh-old-1")
     await anyio.sleep(SHARE_FAILURE_FOR + 0.1)
-    assert await store.refresh_after("access-old-1", client.refresh, timeout=5) == "access-new-2"
+    assert await store.refresh_after("access-old-1", client.refresh, wait_s=5) == "access-new-2"
     assert len(fake.requests_to("POST", REFRESH)) == 2
 
 
@@ -269,7 +269,7 @@ async def test_a_refresh_begun_before_a_new_session_never_overwrites_it(store) -
     outcome: list[str] = []
 
     async def call() -> None:
-        outcome.append(await store.refresh_after("access-old-1", refresher, timeout=5))
+        outcome.append(await store.refresh_after("access-old-1", refresher, wait_s=5))
 
     with anyio.fail_after(5):
         async with anyio.create_task_group() as tg:
@@ -295,7 +295,7 @@ async def test_a_refresh_waiter_gives_up_at_its_own_deadline(store) -> None:
 
     try:
         with anyio.fail_after(5), pytest.raises(ApiError) as err:
-            await store.refresh_after("access-old-1", hanging, timeout=0.1)
+            await store.refresh_after("access-old-1", hanging, wait_s=0.1)
     finally:
         release.set()
     assert (err.value.code, err.value.reason) == (ErrorCode.BACKEND_TIMEOUT, "refresh_timeout")

@@ -99,7 +99,7 @@ def _check(seen, tool: str, arguments: dict, eid: str) -> list[str]:
 async def test_every_request_of_every_tool_carries_its_headers(box, era):
     calls = _scripted_calls(box)
     assert {tool for tool, _ in calls} == set(registry()), "a tool is missing from this test"
-    eid = list(box.state.entities.values())[0]["id"]
+    eid = next(iter(box.state.entities.values()))["id"]
     problems: list[str] = []
     call_ids: list[str] = []
     keys: list[str] = []
@@ -120,7 +120,7 @@ async def test_every_request_of_every_tool_carries_its_headers(box, era):
 
 async def test_the_backend_audits_each_mutation_with_the_tool_that_made_it(box):
     box.clear_audit()
-    eid = list(box.state.entities.values())[0]["id"]
+    eid = next(iter(box.state.entities.values()))["id"]
     async with Client(build_server(settings_for(box))) as client:
         await client.call_tool("login", {})
         result = await client.call_tool("update_entity", {"entity_id": eid, "phone": "0283 999 0000"})

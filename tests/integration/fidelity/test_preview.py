@@ -136,8 +136,10 @@ async def test_preview_of_a_foreign_invoice_says_so_and_the_import_is_refused(co
 
 
 async def test_preview_of_unusable_xml_is_invalid_xml(connect, sandbox, world):
-    incomplete = invoice_xml("C26TPX", world.big_tax_id).replace(b"<SHDon>", b"<SHDonX>").replace(
-        b"</SHDon>", b"</SHDonX>"
+    incomplete = (
+        invoice_xml("C26TPX", world.big_tax_id)
+        .replace(b"<SHDon>", b"<SHDonX>")
+        .replace(b"</SHDon>", b"</SHDonX>")
     )
     async with connect() as client:
         await client.call_tool("login", {})

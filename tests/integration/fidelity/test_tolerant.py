@@ -28,7 +28,7 @@ def alt():
 
 @pytest.fixture
 def big(alt):
-    return list(alt.state.entities.values())[0]
+    return next(iter(alt.state.entities.values()))
 
 
 async def call(box, tool: str, arguments: dict, *, era: str = "legacy") -> dict:

@@ -134,7 +134,7 @@ async def test_links_above_the_file_are_followed(connect, world, tmp_path):
 @pytest.mark.parametrize(
     ("path", "code", "words"),
     [
-        ("/tmp/inv\x00oice.xml", "invalid_arguments", "NUL"),
+        ("/tmp/inv\x00oice.xml", "invalid_arguments", "NUL"),  # noqa: S108 - refused for the NUL, never opened
         ("\x00", "invalid_arguments", "NUL"),
         ("relative/invoice.xml", "invalid_arguments", "absolute path"),
         ("/", "file_not_found", "is not a regular file"),

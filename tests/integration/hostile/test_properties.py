@@ -99,9 +99,11 @@ def invalid_arguments(tool: str) -> st.SearchStrategy[dict[str, Any]]:
         def break_one(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
             key = st.sampled_from(sorted(properties))
             return key.flatmap(
-                lambda k: near_misses(properties[k])
-                .filter(lambda value: refused(properties[k], value))
-                .map(lambda value: {**base, k: value})
+                lambda k: (
+                    near_misses(properties[k])
+                    .filter(lambda value: refused(properties[k], value))
+                    .map(lambda value: {**base, k: value})
+                )
             )
 
         ways.append(valid.flatmap(break_one))

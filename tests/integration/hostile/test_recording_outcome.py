@@ -1,4 +1,7 @@
-"""Recording never changes an outcome: a cassette that cannot be written stops the recording, not the calls."""
+"""Recording never changes an outcome.
+
+A cassette that cannot be written stops the recording, not the calls.
+"""
 
 from __future__ import annotations
 
@@ -81,8 +84,8 @@ async def test_a_failed_write_mid_session_is_logged_once_and_every_result_still_
 
 
 async def test_serve_with_a_cassette_on_a_full_disk_still_answers_every_call(sandbox, tmp_path):
-    full = Path("/dev/full")
-    assert full.exists(), "this test needs /dev/full (Linux)"
+    full = anyio.Path("/dev/full")
+    assert await full.exists(), "this test needs /dev/full (Linux)"
     env = {
         "PATH": os.environ.get("PATH", ""),
         "FINIZI_API_URL": sandbox.url,

@@ -80,15 +80,19 @@ async def test_a_login_redirect_is_not_followed_even_to_the_same_origin() -> Non
 
 async def test_a_redirect_to_another_origin_is_never_followed() -> None:
     got: list = []
-    async with served(other_origin(got)) as elsewhere:
-        async with served(backend(me_redirect=f"{elsewhere}/api/v1/users/me")) as url:
-            body = await tool(url, "login", login=False)  # login checks the token with /users/me
+    async with (
+        served(other_origin(got)) as elsewhere,
+        served(backend(me_redirect=f"{elsewhere}/api/v1/users/me")) as url,
+    ):
+        body = await tool(url, "login", login=False)  # login checks the token with /users/me
     assert body["code"] == "bad_response" and "redirect" in body["error"]
     assert got == []  # not even a request without the token
-    async with served(other_origin(got)) as elsewhere:
-        # the other origin on another port of the same host is another origin too
-        async with served(backend(me_redirect=elsewhere.replace("127.0.0.1", "localhost") + "/x")) as url:
-            body = await tool(url, "login", login=False)
+    # the other origin on another port of the same host is another origin too
+    async with (
+        served(other_origin(got)) as elsewhere,
+        served(backend(me_redirect=elsewhere.replace("127.0.0.1", "localhost") + "/x")) as url,
+    ):
+        body = await tool(url, "login", login=False)
     assert body["code"] == "bad_response" and got == []
 
 

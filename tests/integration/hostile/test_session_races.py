@@ -8,9 +8,11 @@ Each wait is bounded.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Awaitable, Callable
 
 import anyio
+import anyio.lowlevel
 import pytest
 from mcp import Client
 
@@ -67,7 +69,7 @@ class Backend:
 
     async def send(self, request: ApiRequest) -> ApiResponse:
         self.requests.append(request)
-        await anyio.sleep(0)
+        await anyio.lowlevel.checkpoint()
         if request.path == "/api/v1/auth/login":
             password, user = USERS.get(request.json["phone"], (None, None))
             if password != request.json["password"]:
@@ -93,10 +95,14 @@ class Backend:
         return None
 
 
-async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    with anyio.fail_after(seconds):
-        while not condition():
-            await anyio.sleep(0.01)
+async def until(condition: Callable[[], bool], seconds: float = 5.0, step: float = 0.01) -> None:
+    """Return once ``condition()`` holds; raise :class:`TimeoutError` after ``seconds``."""
+    for _ in range(math.ceil(seconds / step)):
+        if condition():
+            return
+        await anyio.sleep(step)
+    if not condition():
+        raise TimeoutError(f"condition still false after {seconds} s")
 
 
 def server_for(backend: Backend):

@@ -42,7 +42,7 @@ def backend(total: str) -> web.Application:
         return web.json_response({"id": "u1", "email": "admin@finizi.ai"})
 
     async def invoice(request: web.Request) -> web.Response:
-        text = '{"id": "%s", "invoice_series": "C26TAA", "total_amount": %s}' % (INVOICE, total)
+        text = f'{{"id": "{INVOICE}", "invoice_series": "C26TAA", "total_amount": {total}}}'
         return web.Response(text=text, content_type="application/json")
 
     app = web.Application()

@@ -56,8 +56,6 @@ async def client_for(**options):
     return box, http, api
 
 
-
-
 def big(box: Sandbox) -> dict:
     return next(iter(box.state.entities.values()))
 
@@ -82,4 +80,3 @@ async def upload(api: Api, content: bytes, *, headers: dict | None = None, **par
 
 def count_invoices(box: Sandbox) -> int:
     return sum(len(invoices) for invoices in box.state.invoices.values())
-
