@@ -118,6 +118,19 @@ def held_refresh(backend: Backend, release: anyio.Event) -> None:
     backend.refresh = refresh
 
 
+def expired_with_a_held_refresh(
+    call_deadline: float,
+) -> tuple[Backend, anyio.Event, SessionStore, B4BClient]:
+    """alice signed in on an expired token, with the backend's refresh held until ``release`` is set."""
+    backend, release = Backend(), anyio.Event()
+    store = SessionStore()
+    client = B4BClient(backend, store, call_deadline=call_deadline)
+    store.start(TokenPair(**backend.issue("alice")))
+    backend.expire()
+    held_refresh(backend, release)
+    return backend, release, store, client
+
+
 async def test_a_refresh_begun_before_a_logout_does_not_sign_back_in() -> None:
     backend, release = Backend(), anyio.Event()
     async with Client(server_for(backend)) as client:
@@ -159,12 +172,7 @@ async def test_a_refresh_begun_before_a_login_never_overwrites_the_new_user() ->
 
 
 async def test_the_generation_counter_keeps_a_late_refresh_out() -> None:
-    backend, release = Backend(), anyio.Event()
-    store = SessionStore()
-    client = B4BClient(backend, store, call_deadline=5)
-    store.start(TokenPair(**backend.issue("alice")))
-    backend.expire()
-    held_refresh(backend, release)
+    backend, release, store, client = expired_with_a_held_refresh(call_deadline=5)
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             tg.start_soon(client.me)
@@ -206,12 +214,7 @@ async def test_fifty_waiters_share_one_failed_refresh() -> None:
 
 
 async def test_a_hanging_refresh_does_not_queue_the_waiters_timeouts() -> None:
-    backend, release = Backend(), anyio.Event()
-    store = SessionStore()
-    client = B4BClient(backend, store, call_deadline=0.5)
-    store.start(TokenPair(**backend.issue("alice")))
-    backend.expire()
-    held_refresh(backend, release)
+    backend, release, _store, client = expired_with_a_held_refresh(call_deadline=0.5)
     failures: list[ApiError] = []
 
     async def one() -> None:
@@ -232,12 +235,7 @@ async def test_a_hanging_refresh_does_not_queue_the_waiters_timeouts() -> None:
 
 
 async def test_cancelling_the_call_that_started_a_refresh_keeps_the_rotated_token() -> None:
-    backend, release = Backend(), anyio.Event()
-    store = SessionStore()
-    client = B4BClient(backend, store, call_deadline=5)
-    store.start(TokenPair(**backend.issue("alice")))
-    backend.expire()
-    held_refresh(backend, release)
+    backend, release, store, client = expired_with_a_held_refresh(call_deadline=5)
     with anyio.fail_after(10):
         async with anyio.create_task_group() as tg:
             scope = anyio.CancelScope()
