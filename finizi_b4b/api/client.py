@@ -12,6 +12,7 @@ and vendors, ``per_page`` for products) is absorbed in ``_paging``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
 import anyio
@@ -31,6 +32,7 @@ from finizi_b4b.api.models import (
     TokenPair,
     User,
     Vendor,
+    pick_page,
     structure,
     structure_list,
     structure_page,
@@ -174,11 +176,23 @@ class B4BClient:
         return sansio.decode(resp, subject)
 
     async def _page(
-        self, entity_id: str, listing: str, query: Query, cls: type[R], page_cls: type[Page[Any]] = Page
-    ) -> Page[R]:
-        """One page of the entity's ``listing`` (``invoices``, ``vendors``, ``products``), as ``cls``."""
+        self,
+        entity_id: str,
+        listing: str,
+        query: Query,
+        cls: type[R],
+        page_cls: type[Page[Any]] = Page,
+        fields: Sequence[str] | None = None,
+    ) -> Page[Any]:
+        """One page of the entity's ``listing`` (``invoices``, ``vendors``, ``products``), as ``cls``.
+
+        With ``fields``, each item is ``record.pick(fields)`` instead of the record (see :func:`pick_page`).
+        """
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/{listing}", query)
-        return structure_page(await self._call(request, _entity(entity_id)), cls, page_cls)
+        body = await self._call(request, _entity(entity_id))
+        if fields is not None:
+            return pick_page(body, cls, fields, page_cls)
+        return structure_page(body, cls, page_cls)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new token pair for ``refresh_token``; nothing is stored (the session store does)."""
@@ -250,11 +264,20 @@ class B4BClient:
     # -- invoices ----------------------------------------------------------
 
     async def list_invoices(
-        self, entity_id: str, *, page: int, page_size: int, **filters: Any
-    ) -> Page[Invoice]:
-        """One page of invoices, with ``total_amount`` and ``aggregations`` when the API sends them."""
+        self,
+        entity_id: str,
+        *,
+        page: int,
+        page_size: int,
+        fields: Sequence[str] | None = None,
+        **filters: Any,
+    ) -> Page[Any]:
+        """One page of invoices, with ``total_amount`` and ``aggregations`` when the API sends them.
+
+        The items are :class:`Invoice` records, or with ``fields`` the picks of them.
+        """
         query = _query(**_paging("page_size", page, page_size), **filters)
-        return await self._page(entity_id, "invoices", query, Invoice, InvoicePage)
+        return await self._page(entity_id, "invoices", query, Invoice, InvoicePage, fields)
 
     async def get_invoice(self, entity_id: str, invoice_id: str) -> Invoice:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices/{invoice_id}")
@@ -290,10 +313,17 @@ class B4BClient:
     # -- vendors -----------------------------------------------------------
 
     async def list_vendors(
-        self, entity_id: str, *, page: int, page_size: int, q: str | None = None
-    ) -> Page[Vendor]:
+        self,
+        entity_id: str,
+        *,
+        page: int,
+        page_size: int,
+        q: str | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> Page[Any]:
+        """One page of :class:`Vendor` records, or with ``fields`` the picks of them."""
         query = _query(**_paging("page_size", page, page_size), q=q)
-        return await self._page(entity_id, "vendors", query, Vendor)
+        return await self._page(entity_id, "vendors", query, Vendor, fields=fields)
 
     async def get_vendor(self, entity_id: str, vendor_id: str) -> Vendor:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors/{vendor_id}")
@@ -332,10 +362,17 @@ class B4BClient:
     # -- products ----------------------------------------------------------
 
     async def list_products(
-        self, entity_id: str, *, page: int, per_page: int, search: str | None = None
-    ) -> Page[Product]:
+        self,
+        entity_id: str,
+        *,
+        page: int,
+        per_page: int,
+        search: str | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> Page[Any]:
+        """One page of :class:`Product` records, or with ``fields`` the picks of them."""
         query = _query(**_paging("per_page", page, per_page), search=search)
-        return await self._page(entity_id, "products", query, Product)
+        return await self._page(entity_id, "products", query, Product, fields=fields)
 
     async def similar_products(
         self, entity_id: str, *, query_text: str, top_k: int, min_similarity: float

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from finizi_b4b.api.models import Invoice, unstructure
+from finizi_b4b.api.models import unstructure
 from finizi_b4b.errors import ToolError
 from finizi_b4b.tools.base import Call, Handler, direction_label, page_result
 
@@ -32,13 +32,6 @@ def _check_dates(call: Call) -> None:
         raise ToolError.invalid_arguments(f"date_from ({start}) is after date_to ({end})")
 
 
-def _row(invoice: Invoice, wanted: tuple[str, ...]) -> dict[str, Any]:
-    row = invoice.pick(wanted)
-    if "direction" in row:
-        row["direction"] = direction_label(row["direction"])
-    return row
-
-
 def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
     if "direction" in raw:
         raw["direction"] = direction_label(raw["direction"])
@@ -51,11 +44,11 @@ class InvoiceTools(Handler):
         filters = {key: call.args[key] for key in _FILTERS if key in call.args}
         if "direction" in call.args:
             filters["direction"] = _DIRECTION_CODES[call["direction"]]
-        page = await self.client.list_invoices(
-            call["entity_id"], page=call["page"], page_size=call["page_size"], **filters
-        )
         wanted = ("id", *(f for f in call.get("fields") or COMPACT if f != "id"))
-        result = page_result(page, [_row(invoice, wanted) for invoice in page.items], call["page_size"])
+        page = await self.client.list_invoices(
+            call["entity_id"], page=call["page"], page_size=call["page_size"], fields=wanted, **filters
+        )
+        result = page_result(page, [_invoice(row) for row in page.items], call["page_size"])
         # Sums over every matching invoice (not just this page), when the API sends them.
         result["data"].update(page.pick(_SUMS))
         return result

@@ -19,10 +19,13 @@ def _wanted(fields: list[str] | None) -> tuple[str, ...]:
 class ProductTools(Handler):
     async def list_products(self, call: Call) -> dict[str, Any]:
         page = await self.client.list_products(
-            call["entity_id"], page=call["page"], per_page=call["page_size"], search=call.get("search")
+            call["entity_id"],
+            page=call["page"],
+            per_page=call["page_size"],
+            search=call.get("search"),
+            fields=_wanted(call.get("fields")),
         )
-        wanted = _wanted(call.get("fields"))
-        return page_result(page, [product.pick(wanted) for product in page.items], call["page_size"])
+        return page_result(page, page.items, call["page_size"])
 
     async def search_similar_products(self, call: Call) -> dict[str, Any]:
         matches = await self.client.similar_products(

@@ -16,11 +16,11 @@ COMPACT = ("name", "tax_id", "address")
 
 class VendorTools(Handler):
     async def list_vendors(self, call: Call) -> dict[str, Any]:
-        page = await self.client.list_vendors(
-            call["entity_id"], page=call["page"], page_size=call["page_size"], q=call.get("q")
-        )
         wanted = ("id", *(f for f in call.get("fields") or COMPACT if f != "id"))
-        return page_result(page, [vendor.pick(wanted) for vendor in page.items], call["page_size"])
+        page = await self.client.list_vendors(
+            call["entity_id"], page=call["page"], page_size=call["page_size"], q=call.get("q"), fields=wanted
+        )
+        return page_result(page, page.items, call["page_size"])
 
     async def get_vendor(self, call: Call) -> dict[str, Any]:
         vendor_id, tax_id = call.get("vendor_id"), call.get("tax_id")
