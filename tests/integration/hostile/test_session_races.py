@@ -118,15 +118,38 @@ def held_refresh(backend: Backend, release: anyio.Event) -> None:
     backend.refresh = refresh
 
 
-def expired_with_a_held_refresh(
-    call_deadline: float,
-) -> tuple[Backend, anyio.Event, SessionStore, B4BClient]:
-    """alice signed in on an expired token, with the backend's refresh held until ``release`` is set."""
-    backend, release = Backend(), anyio.Event()
+async def failures_of_concurrent_calls(client: B4BClient, count: int) -> list[ApiError]:
+    """Run ``count`` calls of ``/users/me`` at once; the errors they ended in."""
+    failures: list[ApiError] = []
+
+    async def one() -> None:
+        try:
+            await client.me()
+        except ApiError as exc:
+            failures.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(count):
+            tg.start_soon(one)
+    return failures
+
+
+def expired_alice(call_deadline: float) -> tuple[Backend, SessionStore, B4BClient]:
+    """alice signed in on an access token that has just expired."""
+    backend = Backend()
     store = SessionStore()
     client = B4BClient(backend, store, call_deadline=call_deadline)
     store.start(TokenPair(**backend.issue("alice")))
     backend.expire()
+    return backend, store, client
+
+
+def expired_with_a_held_refresh(
+    call_deadline: float,
+) -> tuple[Backend, anyio.Event, SessionStore, B4BClient]:
+    """alice signed in on an expired token, with the backend's refresh held until ``release`` is set."""
+    backend, store, client = expired_alice(call_deadline)
+    release = anyio.Event()
     held_refresh(backend, release)
     return backend, release, store, client
 
@@ -185,29 +208,15 @@ async def test_the_generation_counter_keeps_a_late_refresh_out() -> None:
 
 
 async def test_fifty_waiters_share_one_failed_refresh() -> None:
-    backend = Backend()
-    store = SessionStore()
-    client = B4BClient(backend, store, call_deadline=10)
-    store.start(TokenPair(**backend.issue("alice")))
-    backend.expire()
+    backend, store, client = expired_alice(call_deadline=10)
 
     async def down(request: ApiRequest) -> ApiResponse:
         await anyio.sleep(0.2)
         return ApiResponse(503, {"content-type": "text/html"}, b"<html>down</html>")
 
     backend.refresh = down
-    failures: list[ApiError] = []
-
-    async def one() -> None:
-        try:
-            await client.me()
-        except ApiError as exc:
-            failures.append(exc)
-
     with anyio.fail_after(10):
-        async with anyio.create_task_group() as tg:
-            for _ in range(50):
-                tg.start_soon(one)
+        failures = await failures_of_concurrent_calls(client, 50)
     assert backend.refreshes() == 1
     assert len(failures) == 50 and {f.code for f in failures} == {ErrorCode.BACKEND_UNAVAILABLE}
     assert store.signed_in  # the refresh token may still be good
@@ -215,19 +224,9 @@ async def test_fifty_waiters_share_one_failed_refresh() -> None:
 
 async def test_a_hanging_refresh_does_not_queue_the_waiters_timeouts() -> None:
     backend, release, _store, client = expired_with_a_held_refresh(call_deadline=0.5)
-    failures: list[ApiError] = []
-
-    async def one() -> None:
-        try:
-            await client.me()
-        except ApiError as exc:
-            failures.append(exc)
-
     try:
         with anyio.fail_after(3):  # ten 0.5 s deadlines one after another would take 5 s
-            async with anyio.create_task_group() as tg:
-                for _ in range(10):
-                    tg.start_soon(one)
+            failures = await failures_of_concurrent_calls(client, 10)
     finally:
         release.set()
     assert len(failures) == 10 and {f.code for f in failures} == {ErrorCode.BACKEND_TIMEOUT}
@@ -291,11 +290,7 @@ async def test_an_unusable_token_is_a_bad_response_at_login(token) -> None:
 
 @pytest.mark.parametrize("token", ["", "abc\r\nX-Injected: 1"])
 async def test_an_unusable_token_is_a_bad_response_at_refresh(token) -> None:
-    backend = Backend()
-    store = SessionStore()
-    client = B4BClient(backend, store, call_deadline=5)
-    store.start(TokenPair(**backend.issue("alice")))
-    backend.expire()
+    backend, store, client = expired_alice(call_deadline=5)
 
     async def refresh(request: ApiRequest) -> ApiResponse:
         return answer(200, {"access_token": token})
