@@ -8,10 +8,12 @@ bound). The lost-answer test goes through a real MCP session, with real waits.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import anyio
 import pytest
@@ -39,23 +41,39 @@ class Waits:
         self.asked.append(seconds)
 
 
-@pytest.fixture
-async def api(sandbox):
-    waits = Waits()
-    client = B4BClient(
-        AiohttpTransport(sandbox.url, total_timeout=5, connect_timeout=2),
-        SessionStore(),
-        retry=RetryPolicy(sleep=waits, random=lambda: 1.0),
-        call_deadline=20,
+@contextlib.asynccontextmanager
+async def signed_in_client(
+    sandbox,
+    *,
+    total_timeout: float,
+    connect_timeout: float,
+    call_deadline: float,
+    retry: RetryPolicy | None = None,
+) -> AsyncIterator[B4BClient]:
+    """A client of the sandbox signed in as the demo admin, with nothing in ``seen`` yet."""
+    options = {} if retry is None else {"retry": retry}
+    transport = AiohttpTransport(
+        sandbox.url, total_timeout=total_timeout, connect_timeout=min(total_timeout, 2)
     )
-    tokens, _ = await client.login(DEMO_ADMIN.phone, DEMO_ADMIN.password)
-    client.session.start(tokens)
-    client.waits = waits
-    sandbox.clear_seen()
+    client = B4BClient(transport, SessionStore(), call_deadline=call_deadline, **options)
     try:
+        tokens, _ = await client.login(DEMO_ADMIN.phone, DEMO_ADMIN.password)
+        client.session.start(tokens)
+        sandbox.clear_seen()
         yield client
     finally:
         await client.aclose()
+
+
+@pytest.fixture
+async def api(sandbox):
+    waits = Waits()
+    retry = RetryPolicy(sleep=waits, random=lambda: 1.0)
+    async with signed_in_client(
+        sandbox, total_timeout=5, connect_timeout=2, call_deadline=20, retry=retry
+    ) as client:
+        client.waits = waits
+        yield client
 
 
 def attempts(sandbox, path: str, method: str | None = None) -> int:
@@ -116,43 +134,26 @@ async def test_a_long_retry_after_is_not_waited_for_and_the_error_says_when(api,
 
 
 async def test_a_timeout_then_success(sandbox, world):
-    client = B4BClient(
-        AiohttpTransport(sandbox.url, total_timeout=0.5, connect_timeout=0.5),
-        SessionStore(),
-        retry=RetryPolicy(sleep=Waits(), random=lambda: 1.0),
-        call_deadline=call_deadline_for(0.5),
-    )
-    try:
-        tokens, _ = await client.login(DEMO_ADMIN.phone, DEMO_ADMIN.password)
-        client.session.start(tokens)
-        sandbox.clear_seen()
+    retry = RetryPolicy(sleep=Waits(), random=lambda: 1.0)
+    deadline = call_deadline_for(0.5)
+    async with signed_in_client(
+        sandbox, total_timeout=0.5, connect_timeout=0.5, call_deadline=deadline, retry=retry
+    ) as client:
         path = f"/api/v1/entities/{world.big}"
         sandbox.inject_fault(None, delay=2.0, count=1, path=path, method="GET")
         entity = await client.get_entity(world.big)
         assert entity.id == world.big
         assert attempts(sandbox, path) == 2
-    finally:
-        await client.aclose()
 
 
 async def test_the_call_deadline_bounds_all_attempts(sandbox, world):
-    client = B4BClient(
-        AiohttpTransport(sandbox.url, total_timeout=0.6, connect_timeout=0.5),
-        SessionStore(),
-        call_deadline=1.0,
-    )
-    try:
-        tokens, _ = await client.login(DEMO_ADMIN.phone, DEMO_ADMIN.password)
-        client.session.start(tokens)
-        sandbox.clear_seen()
+    async with signed_in_client(sandbox, total_timeout=0.6, connect_timeout=0.5, call_deadline=1.0) as client:
         path = f"/api/v1/entities/{world.big}"
         sandbox.inject_fault(None, delay=3.0, count=5, path=path, method="GET")
         with anyio.fail_after(5), pytest.raises(ApiError) as err:
             await client.get_entity(world.big)
         assert err.value.code is ErrorCode.BACKEND_TIMEOUT and err.value.retryable
         assert attempts(sandbox, path) == 2  # a second attempt fits, a third does not
-    finally:
-        await client.aclose()
 
 
 @pytest.mark.parametrize("status", [400, 404, 409, 422, 500])
