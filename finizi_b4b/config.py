@@ -126,7 +126,7 @@ class Settings:
     request_timeout: float = 30.0
     connect_timeout: float = 10.0
     record_path: str | None = None
-    # The limit of all attempts of one call (retries included); None: 3 x request_timeout + 1 s.
+    # The limit of one tool call in all (requests, retries, pages, files); None: 3 x request_timeout + 1 s.
     call_deadline: float | None = None
     # Read-only mode: the tools that change data in Finizi are neither listed nor run.
     read_only: bool = False
@@ -144,6 +144,12 @@ class Settings:
             call_deadline=_seconds(env, "FINIZI_B4B_CALL_DEADLINE", 0.0) or None,
             read_only=flag(env, "FINIZI_B4B_READ_ONLY"),
         )
+
+    @property
+    def deadline(self) -> float:
+        """The time one tool call may take in all (every request, retry, page and file of it), in
+        seconds: ``FINIZI_B4B_CALL_DEADLINE``, else three request timeouts plus one second."""
+        return self.call_deadline or 3 * self.request_timeout + 1.0
 
     @property
     def api_host(self) -> str:

@@ -55,6 +55,10 @@ Context = ServerRequestContext[Runtime]
 
 log = logging.getLogger("finizi_b4b.router")
 
+# Date ranges checked from the arguments alone, before any sign-in: (first day, last day).
+_RANGES = (("date_from", "date_to"), ("from_date", "to_date"))
+# How long past its deadline a call may run before it is stopped outright (its own checks come first).
+_GRACE_S = 5.0
 _NAME_SHOWN = 64  # characters of an unregistered tool name that reach a log line or a message
 _LARGEST_ID = 10**18  # ids have at most 18 digits (see ID_PATTERN)
 
@@ -147,6 +151,13 @@ class ToolRouter:
         args = normalise(schema, {**self._defaults[name], **arguments})
         if name == "login" and isinstance(args.get("phone"), str):
             args["phone"] = plain_phone(args["phone"])
+        for start, end in _RANGES:
+            if (
+                isinstance(args.get(start), str)
+                and isinstance(args.get(end), str)
+                and args[start] > args[end]
+            ):
+                raise ToolError.invalid_arguments(f"{start} ({args[start]}) is after {end} ({args[end]})")
         return args
 
     def check_known(self, name: str) -> None:
@@ -200,18 +211,27 @@ async def _run(runtime: Runtime, ctx: Context, name: str, args: dict[str, Any]) 
     from finizi_b4b.api.errors import ApiError
     from finizi_b4b.api.headers import ToolCallContext, tool_call
     from finizi_b4b.tools import Call
-    from finizi_b4b.tools.messages import tool_error
+    from finizi_b4b.tools.messages import out_of_time, tool_error
 
     handler = runtime.handler(name)
     request_id = ctx.request_id
-    context = ToolCallContext(tool_call_id="" if request_id is None else str(request_id), tool_name=name)
+    budget = runtime.settings.deadline
+    deadline = anyio.current_time() + budget
+    context = ToolCallContext(
+        tool_call_id="" if request_id is None else str(request_id), tool_name=name, deadline=deadline
+    )
+    call = Call(
+        args, progress=ctx.session.report_progress, context=context, deadline=deadline, deadline_s=budget
+    )
     try:
-        with tool_call(context):
+        with tool_call(context), anyio.move_on_after(budget + _GRACE_S) as backstop:
             if name not in SESSION_TOOLS:
                 await runtime.session.sign_in_automatically()
-            return await handler(Call(args, progress=ctx.session.report_progress, context=context))
+            return await handler(call)
     except ApiError as exc:
         raise tool_error(exc) from None
+    assert backstop.cancelled_caught
+    raise ToolError(ErrorCode.BACKEND_TIMEOUT, out_of_time(name, budget), retryable=True)
 
 
 def _scrub(result: types.CallToolResult, redactor: Redactor) -> types.CallToolResult:

@@ -127,13 +127,12 @@ def _observed(call_tool: CallTool, observers: tuple[CallObserver, ...]) -> CallT
 def open_handlers(runtime: Runtime, transport_factory: TransportFactory = default_transport) -> Handlers:
     """The handlers of one connection, on its first tool call: the API client over a new transport,
     one instance of each handler class, and the automatic sign-in when credentials are configured."""
-    from finizi_b4b.api.client import B4BClient, call_deadline_for
+    from finizi_b4b.api.client import B4BClient
     from finizi_b4b.tools import TOOLS, Services
     from finizi_b4b.tools.auth import configured_sign_in
 
     settings, session = runtime.settings, runtime.session
-    deadline = settings.call_deadline or call_deadline_for(settings.request_timeout)
-    client = B4BClient(transport_factory(settings), session, call_deadline=deadline)
+    client = B4BClient(transport_factory(settings), session, call_deadline=settings.deadline)
     services = Services(client=client, session=session, settings=settings)
     if settings.signs_in:
         session.arm(configured_sign_in(client, settings))

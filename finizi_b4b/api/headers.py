@@ -49,11 +49,14 @@ _MAX_VALUE = 200
 
 @attrs.frozen
 class ToolCallContext:
-    """Who a request is made for: the server process's session, the MCP request and the tool."""
+    """Who a request is made for (the server process's session, the MCP request and the tool), and
+    when the tool call must be over."""
 
     tool_call_id: str
     tool_name: str
     session_id: str = AGENT_SESSION_ID
+    # When the whole tool call must be over (anyio's clock): no request of it outlives this.
+    deadline: float | None = None
 
 
 TOOL_CALL: ContextVar[ToolCallContext | None] = ContextVar("finizi_b4b_tool_call", default=None)

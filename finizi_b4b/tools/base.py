@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import anyio
 import attrs
 
 from finizi_b4b.api.errors import ApiError
@@ -46,6 +47,13 @@ class Call:
     args: dict[str, Any]
     progress: Progress = _no_progress
     context: ToolCallContext | None = None
+    # When the whole call must be over (anyio's clock), and how long it was given, in seconds.
+    deadline: float | None = None
+    deadline_s: float | None = None
+
+    def out_of_time(self, margin: float = 0.0) -> bool:
+        """Whether the call's deadline has passed (or is less than ``margin`` seconds away)."""
+        return self.deadline is not None and anyio.current_time() + margin >= self.deadline
 
     def __getitem__(self, key: str) -> Any:
         return self.args[key]

@@ -1,12 +1,21 @@
-"""list_invoices, get_invoice, get_invoice_statistics."""
+"""list_invoices, get_invoice, get_invoice_statistics.
+
+Statistics of a period come from the invoice list, whose date filters the API
+is known to honour, never from ``stats/summary`` with dates: nothing shows that
+the API reads a period there (ledger row 53), and all-time totals shown as a
+period's would be wrong without a word. Without a period, ``stats/summary`` is
+asked with no parameter and its answer is labelled all-time.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from finizi_b4b.api.models import unstructure
-from finizi_b4b.errors import ToolError
 from finizi_b4b.tools.base import Call, Handler, direction_label, page_result
+from finizi_b4b.tools.summaries import DIRECTION_CODES, filters_of, summarize
+from finizi_b4b.tools.summary_answer import LEFT_OUT, Summary
+from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge
 
 __all__ = ["InvoiceTools"]
 
@@ -22,14 +31,7 @@ COMPACT = (
     "currency",
 )
 _SUMS = ("total_amount", "aggregations")
-_DIRECTION_CODES = {"purchase": 0, "sales": 1}
 _FILTERS = ("status", "vendor_id", "date_from", "date_to", "q", "invoice_series", "invoice_number")
-
-
-def _check_dates(call: Call) -> None:
-    start, end = call.get("date_from"), call.get("date_to")
-    if start and end and start > end:
-        raise ToolError.invalid_arguments(f"date_from ({start}) is after date_to ({end})")
 
 
 def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
@@ -38,12 +40,63 @@ def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def _bucket(amounts: Amounts, currencies: list[str]) -> dict[str, Any]:
+    """Count and sums in the shape of the API's statistics; per currency when there are several."""
+    if len(currencies) <= 1:
+        sums = (amounts.get(currencies[0]) if currencies else None) or Sums()
+        shown = sums.as_json()
+        return {
+            "count": sums.count,
+            "total_amount_before_tax": shown["net"],
+            "total_tax_amount": shown["tax"],
+            "total_amount": shown["total"],
+        }
+    return {
+        "count": count_of(amounts),
+        "by_currency": {c: amounts[c].as_json() for c in currencies if c in amounts},
+    }
+
+
+def _period_statistics(summaries: dict[str, Summary], period: dict[str, str]) -> dict[str, Any]:
+    """The statistics of a period, from one summary by status per direction."""
+    by_status: dict[str, Amounts] = {}
+    by_direction: dict[str, Amounts] = {}
+    for direction, summary in summaries.items():
+        kept = by_direction.setdefault(direction, {})
+        for (status, *_), amounts in summary.groups.items():
+            merge(by_status.setdefault(status or "unknown", {}), amounts)
+            if status not in LEFT_OUT:
+                merge(kept, amounts)
+    currencies = sorted({c for amounts in by_status.values() for c in amounts}, key=lambda c: (c != "VND", c))
+    totals: Amounts = {}
+    for amounts in by_direction.values():
+        merge(totals, amounts)
+    data: dict[str, Any] = {**period}
+    if len(currencies) <= 1:
+        data["currency"] = currencies[0] if currencies else "VND"
+    else:
+        data["currencies"] = currencies
+    data["total_count"] = sum(count_of(amounts) for amounts in by_status.values())
+    data |= {k: v for k, v in _bucket(totals, currencies).items() if k != "count"}
+    data["amounts_exclude_statuses"] = list(LEFT_OUT)
+    data["by_status"] = {
+        status: _bucket(amounts, currencies) for status, amounts in sorted(by_status.items())
+    }
+    data["by_direction"] = {
+        direction: _bucket(by_direction[direction], currencies) for direction in summaries
+    }
+    data["source"] = "invoices" if any(s.source == "invoices" for s in summaries.values()) else "aggregations"
+    coverage = {d: s.coverage.as_json() for d, s in summaries.items() if s.coverage is not None}
+    if coverage:
+        data["coverage"] = coverage
+    return data
+
+
 class InvoiceTools(Handler):
     async def list_invoices(self, call: Call) -> dict[str, Any]:
-        _check_dates(call)
-        filters = {key: call.args[key] for key in _FILTERS if key in call.args}
-        if "direction" in call.args:
-            filters["direction"] = _DIRECTION_CODES[call["direction"]]
+        filters = filters_of(call, _FILTERS)
+        if "invoice_series" in filters:  # the API compares series without case; they are written upper
+            filters["invoice_series"] = filters["invoice_series"].upper()
         wanted = ("id", *(f for f in call.get("fields") or COMPACT if f != "id"))
         page = await self.client.list_invoices(
             call["entity_id"], page=call["page"], page_size=call["page_size"], fields=wanted, **filters
@@ -58,8 +111,21 @@ class InvoiceTools(Handler):
         return {"data": _invoice(unstructure(invoice))}
 
     async def get_invoice_statistics(self, call: Call) -> dict[str, Any]:
-        _check_dates(call)
-        stats = await self.client.invoice_stats(
-            call["entity_id"], date_from=call.get("date_from"), date_to=call.get("date_to")
-        )
-        return {"data": stats}
+        from finizi_b4b.tools.messages import ALL_TIME_STATISTICS, period_statistics
+
+        entity_id = call["entity_id"]
+        period = {key: call[key] for key in ("date_from", "date_to") if call.get(key)}
+        if not period:
+            stats = await self.client.invoice_stats(entity_id)
+            return {
+                "message": ALL_TIME_STATISTICS,
+                "data": {**stats, "scope": "all_time", "source": "stats_summary"},
+            }
+        summaries = {}
+        for direction, code in DIRECTION_CODES.items():
+            filters = {**period, "direction": code}
+            summaries[direction] = await summarize(self, call, entity_id, ("status",), filters, ())
+        data = _period_statistics(summaries, period)
+        data["scope"] = "period"
+        complete = all(s.coverage is None or s.coverage.complete for s in summaries.values())
+        return {"message": period_statistics(period, data["source"], complete), "data": data}

@@ -1,9 +1,16 @@
-"""The answer of summarize_invoices: groups, totals and what was left out, as compact JSON and words.
+"""The answer of summarize_invoices: groups, totals, what was left out and what was read, as JSON and words.
 
-Groups come largest total first, ``top`` of them, the rest summed in one
-``others`` row. In one currency the amounts are plain; with several, each
-group splits them ``by_currency`` and groups are ordered by their VND total
-first.
+Groupings by period (month, quarter, year; without vendor) list every group in
+time order, so that no month of the period asked for is folded away. Other
+groups come largest total first, ``top`` of them, the rest summed in one
+``others`` row. In one currency the amounts are
+plain; with several, each group splits them ``by_currency``: at most
+:data:`MAX_CURRENCIES` of them (the home currency first, then the most used),
+the invoices in any other currency counted apart (amounts in different
+currencies cannot be added), so that an answer stays small whatever the data.
+
+A summary that read fewer invoices than the API reported says so: its
+``coverage`` is not complete and its message starts with the shortfall.
 """
 
 from __future__ import annotations
@@ -14,24 +21,33 @@ from typing import Any
 
 import attrs
 
+from finizi_b4b.tools.summary_read import HOME_CURRENCY, VENDOR_KEYS, Coverage
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge, shown_amount
 
-__all__ = ["HOME_CURRENCY", "LEFT_OUT", "Key", "Summary"]
+__all__ = ["LEFT_OUT", "MAX_CURRENCIES", "MAX_LISTED", "Key", "Summary"]
 
-HOME_CURRENCY = "VND"
 # Statuses whose invoices are not money, left out unless a status is asked for (as the statistics do).
 LEFT_OUT = ("cancelled",)
+MAX_CURRENCIES = 4
+# Groups listed at most when every group is listed (periods, statuses, directions); more are folded.
+MAX_LISTED = 240
+_TIME_KEYS = frozenset({"month", "quarter", "year"})
 _NAME_CHARS = 48  # a counterparty's name is cut to this many characters, so that 12 groups stay small
 Key = tuple[str | None, ...]
 
 
-def _currencies(amounts: Iterable[Amounts]) -> list[str]:
-    found = {currency for group in amounts for currency in group}
-    return sorted(found, key=lambda c: (c != HOME_CURRENCY, c)) or [HOME_CURRENCY]
-
-
 def _short(name: str) -> str:
     return name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 1].rstrip() + "…"
+
+
+def _kept_currencies(amounts: Iterable[Amounts]) -> tuple[list[str], int]:
+    """The currencies shown (home first, then by invoice count) and how many others there are."""
+    counts: dict[str, int] = {}
+    for group in amounts:
+        for currency, sums in group.items():
+            counts[currency] = counts.get(currency, 0) + sums.count
+    ordered = sorted(counts, key=lambda c: (c != HOME_CURRENCY, -counts[c], c)) or [HOME_CURRENCY]
+    return ordered[:MAX_CURRENCIES], max(0, len(ordered) - MAX_CURRENCIES)
 
 
 @attrs.frozen
@@ -39,7 +55,8 @@ class Summary:
     """Groups (key -> amounts per currency) and the totals over all of them, ready to be shown.
 
     ``excluded`` holds the invoices of the ``left_out`` statuses, which are in no group and no
-    total; it is None when nothing was left out by rule (a status was asked for).
+    total; it is None when nothing was left out by rule (a status was asked for). ``coverage`` is
+    what paging read (None when the API's own sums answered).
     """
 
     group_by: tuple[str, ...]
@@ -50,51 +67,81 @@ class Summary:
     incomplete: int = 0
     excluded: Amounts | None = None
     left_out: tuple[str, ...] = ()
+    coverage: Coverage | None = None
+    vendor_key: int = 0
+    without_vendor: int = 0
+    without_currency: int = 0
 
     def _amounts(self, amounts: Amounts, currencies: list[str]) -> dict[str, Any]:
-        if len(currencies) == 1:
+        if len(currencies) == 1 and set(amounts) <= set(currencies):
             return (amounts.get(currencies[0]) or Sums()).as_json()
-        return {
+        data: dict[str, Any] = {
             "count": count_of(amounts),
             "by_currency": {c: amounts[c].as_json() for c in currencies if c in amounts},
         }
+        other = sum(sums.count for c, sums in amounts.items() if c not in currencies)
+        if other:
+            data["other_currencies_count"] = other
+        return data
 
     def result(self, top: int) -> dict[str, Any]:
-        currencies = _currencies([self.totals, self.excluded or {}])
+        currencies, others = _kept_currencies([self.totals, self.excluded or {}])
         data: dict[str, Any] = {"group_by": list(self.group_by)}
-        if len(currencies) == 1:
+        if len(currencies) == 1 and not others:
             data["currency"] = currencies[0]
         else:
             data["currencies"] = currencies
+            if others:
+                data["other_currencies"] = others
         data["totals"] = self._amounts(self.totals, currencies)
         if self.excluded is not None:
             data["excluded"] = {"status": ", ".join(self.left_out)} | self._amounts(self.excluded, currencies)
         if self.group_by:
             data["groups"] = self._rows(top, currencies)
             data["group_count"] = len(self.groups)
+        if "vendor" in self.group_by:
+            data["vendor_key"] = VENDOR_KEYS[self.vendor_key]
+            if self.without_vendor:
+                data["without_vendor_key"] = self.without_vendor
         data["source"] = self.source
+        if self.coverage is not None:
+            data["coverage"] = self.coverage.as_json()
         if self.incomplete:
             data["incomplete"] = self.incomplete
-        return {"message": self._message(top, currencies), "data": data}
+        if self.without_currency:
+            data["without_currency"] = self.without_currency
+        return {"message": self._message(top, currencies, others), "data": data}
+
+    @property
+    def _by_time(self) -> bool:
+        """Whether groups are listed in time order, all of them: a grouping by period, without vendor."""
+        return "vendor" not in self.group_by and any(key in _TIME_KEYS for key in self.group_by)
 
     def _order(self, currencies: list[str]) -> list[tuple[Key, Amounts]]:
+        def none_last(key: Key) -> tuple[Any, ...]:
+            return tuple((part is None, part or "") for part in key)
+
+        if self._by_time:
+            return sorted(self.groups.items(), key=lambda kv: none_last(kv[0]))
+
         def rank(item: tuple[Key, Amounts]) -> tuple[Any, ...]:
             key, amounts = item
             totals = tuple(-(amounts[c].total if c in amounts else Decimal(0)) for c in currencies)
-            return (*totals, tuple((part is None, part or "") for part in key))
+            return (*totals, none_last(key))
 
         return sorted(self.groups.items(), key=rank)
 
     def _rows(self, top: int, currencies: list[str]) -> list[dict[str, Any]]:
         ordered = self._order(currencies)
+        shown = MAX_LISTED if self._by_time else top
         rows = []
-        for key, amounts in ordered[:top]:
+        for key, amounts in ordered[:shown]:
             row: dict[str, Any] = dict(zip(self.group_by, key, strict=True))
             if "vendor" in self.group_by:
-                tax_id = row["vendor"]
-                row["name"] = _short(self.names[tax_id]) if tax_id in self.names else None
+                value = row["vendor"]
+                row["name"] = _short(self.names[value]) if value in self.names else None
             rows.append(row | self._amounts(amounts, currencies))
-        rest = ordered[top:]
+        rest = ordered[shown:]
         if rest:
             others: Amounts = {}
             for _, amounts in rest:
@@ -102,22 +149,56 @@ class Summary:
             rows.append({"others": len(rest)} | self._amounts(others, currencies))
         return rows
 
-    def _message(self, top: int, currencies: list[str]) -> str:
+    def _message(self, top: int, currencies: list[str], others: int) -> str:
         count = count_of(self.totals)
+        text = self._coverage_note()
         money_in = currencies[0] if len(currencies) == 1 else " and ".join(currencies)
+        if others:
+            money_in += f", and {others} other currencies counted apart"
         if count == 0:
-            return "No invoices match these filters." + self._left_out_note()
-        text = f"{count} invoice{'s' if count != 1 else ''} ({money_in})"
+            return text + "No invoices match these filters." + self._left_out_note()
+        text += f"{count} invoice{'s' if count != 1 else ''} ({money_in})"
         if self.group_by:
-            shown = min(top, len(self.groups))
-            text += f" in {len(self.groups)} group{'s' if len(self.groups) != 1 else ''} by "
-            text += " and ".join(self.group_by)
-            if len(self.groups) > top:
-                text += f"; the {shown} largest are shown, {len(self.groups) - top} more summed as others"
+            groups = len(self.groups)
+            text += f" in {groups} group{'s' if groups != 1 else ''} by " + " and ".join(self.group_by)
+            limit = MAX_LISTED if self._by_time else top
+            if groups > limit:
+                which = "first" if self._by_time else "largest"
+                text += f"; the {limit} {which} are shown, {groups - limit} more summed as others"
         text += ". net is the amount before tax." + self._left_out_note()
+        if "vendor" in self.group_by and self.vendor_key:
+            text += (
+                f" The invoice list gave no counterparty tax id for every invoice, so vendors are "
+                f"grouped by {VENDOR_KEYS[self.vendor_key].replace('_', ' ')}."
+            )
+        if self.without_vendor:
+            text += f" {self.without_vendor} invoice(s) name no vendor; they are in the vendor null group."
         if self.incomplete:
             text += f" {self.incomplete} invoice(s) lacked an amount; they count, their missing amount as 0."
+        if self.without_currency:
+            text += f" {self.without_currency} invoice(s) came without a currency and were taken as VND."
         return text
+
+    def _coverage_note(self) -> str:
+        """The shortfall first, when paging read fewer invoices than the API reported."""
+        coverage = self.coverage
+        if coverage is None or coverage.complete:
+            return ""
+        read = f"{coverage.read:,}"
+        if coverage.stopped == "repeated_page":
+            why = f"page {coverage.pages} repeated invoices already read and added none, so reading stopped"
+        elif coverage.changed:
+            why = (
+                f"the number of matching invoices changed while reading "
+                f"({coverage.first_total:,} then {coverage.reported:,})"
+            )
+        else:
+            why = "the API's pages held fewer invoices than it reported"
+        reported = f" of the {coverage.reported:,} the API reported" if coverage.reported is not None else ""
+        return (
+            f"INCOMPLETE: only {read} invoices{reported} could be read ({why}); the figures below "
+            "cover those only and are not the full totals. Ask again, or narrow the period. "
+        )
 
     def _left_out_note(self) -> str:
         """What was left out by rule, so that a smaller total is never a silent one."""
@@ -125,9 +206,8 @@ class Summary:
         if not count:
             return ""
         statuses = " or ".join(self.left_out)
-        money_out = " and ".join(
-            f"{shown_amount(self.excluded[c].total)} {c}" for c in _currencies([self.excluded or {}])
-        )
+        kept, _ = _kept_currencies([self.excluded or {}])
+        money_out = " and ".join(f"{shown_amount(self.excluded[c].total)} {c}" for c in kept)
         return (
             f" {count} {statuses} invoice{'s' if count != 1 else ''} (total {money_out}) left out, "
             f"as they are not spend; see excluded, or give status={self.left_out[0]!r} to sum them."

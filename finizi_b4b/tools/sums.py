@@ -1,18 +1,19 @@
 """Exact sums of invoice amounts: a count and the three amounts, per currency.
 
-Amounts are added as ``Decimal``; an amount sent as a float is read through its
-shortest decimal text (``repr``), never added as a float. Whole amounts go out
-as JSON integers, others as exact decimal text.
+Amounts are read and written by :mod:`finizi_b4b.api.money`: added as
+``Decimal``, bounded, whole amounts out as JSON integers, others as exact
+decimal text.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
+
+from finizi_b4b.api.money import AmountOutOfRange, amount_json, amount_text, read_amount
 
 __all__ = ["AMOUNTS", "Amounts", "Sums", "count_of", "json_amount", "merge", "money", "shown_amount"]
 
@@ -20,30 +21,13 @@ AMOUNTS = ("total_amount_before_tax", "total_tax_amount", "total_amount")
 
 
 def money(value: Any) -> Decimal | None:
-    """An amount as sent (an integer, a float, a decimal string) as an exact ``Decimal``; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value)) if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
-            return None
-        return amount if amount.is_finite() else None
-    return None
+    """An amount as sent, exact; None when it is not one. An amount out of range raises
+    :class:`~finizi_b4b.api.money.AmountOutOfRange` (see :mod:`finizi_b4b.api.money`)."""
+    return read_amount(value)
 
 
-def json_amount(value: Decimal) -> int | str:
-    """Whole amounts as JSON integers; others as exact decimal text (never a float)."""
-    return int(value) if value == value.to_integral_value() else format(value.normalize(), "f")
-
-
-def shown_amount(value: Decimal) -> str:
-    """An amount for a sentence, with thousands separators: ``1,234,500``."""
-    return f"{int(value):,}" if value == value.to_integral_value() else format(value.normalize(), ",f")
+json_amount = amount_json
+shown_amount = amount_text
 
 
 @attrs.define
@@ -61,7 +45,10 @@ class Sums:
         if not isinstance(bucket, Mapping):
             return None
         count = bucket.get("count")
-        amounts = [money(bucket.get(key)) for key in AMOUNTS]
+        try:
+            amounts = [money(bucket.get(key)) for key in AMOUNTS]
+        except AmountOutOfRange:
+            return None
         if isinstance(count, bool) or not isinstance(count, int) or count < 0 or None in amounts:
             return None
         net, tax, total = amounts

@@ -1,0 +1,229 @@
+"""Reading invoices for a summary: each one summed once, in its group, and what paging really covered.
+
+:class:`Grouper` adds invoices up per group with exact arithmetic. Each invoice
+is counted once by its id, however the pages repeat it; its counterparty (the
+``vendor`` grouping) is keyed by the best key every invoice has: the tax id,
+else the API's ``vendor_id``, else the name (the list items' tax ids are an
+assumption of the contract, ledger row 44). :class:`Coverage` holds what the
+paging saw against what the API said (``total``, ``pages``, ``has_next``), so
+that a summary of fewer invoices than the API reported is never shown as a
+complete one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from finizi_b4b.api.errors import ApiError
+from finizi_b4b.api.money import AmountOutOfRange
+from finizi_b4b.errors import ErrorCode
+from finizi_b4b.tools.base import direction_label
+from finizi_b4b.tools.sums import AMOUNTS, Amounts, Sums, money
+
+__all__ = ["HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper", "issue_day", "text_of"]
+
+HOME_CURRENCY = "VND"
+# The keys a counterparty can be grouped by, best first.
+VENDOR_KEYS = ("tax_id", "vendor_id", "name")
+_SIDES = {"purchase": "seller", "sales": "buyer"}
+# A vendor part of a group key before the key is chosen: (tax id, vendor id, name).
+VendorParts = tuple[str | None, str | None, str | None]
+
+
+def text_of(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def issue_day(invoice: Mapping[str, Any]) -> str | None:
+    """The ``YYYY-MM-DD`` an invoice was issued on (the first ten characters of ``issue_date``)."""
+    value = invoice.get("issue_date")
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    day = value[:10]
+    if not (
+        day[:4].isdigit() and day[4] == "-" and day[5:7].isdigit() and day[7] == "-" and day[8:].isdigit()
+    ):
+        return None
+    if not (1 <= int(day[5:7]) <= 12 and 1 <= int(day[8:]) <= 31):
+        return None
+    return day
+
+
+def _period(name: str, day: str | None) -> str | None:
+    if day is None:
+        return None
+    if name == "month":
+        return day[:7]
+    if name == "quarter":
+        return f"{day[:4]}-Q{(int(day[5:7]) + 2) // 3}"
+    return day[:4]
+
+
+@attrs.define
+class Coverage:
+    """How many distinct invoices paging read, against what the API reported, and why it stopped."""
+
+    read: int = 0
+    without_id: int = 0
+    repeated: int = 0
+    pages: int = 0
+    first_total: int | None = None
+    reported: int | None = None
+    pages_reported: int | None = None
+    stopped: str | None = None  # "repeated_page" when a page added no new invoice
+
+    def note_page(self, page: Mapping[str, Any]) -> None:
+        self.pages += 1
+        total = page.get("total")
+        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+            if self.first_total is None:
+                self.first_total = total
+            self.reported = total
+        pages = page.get("pages")
+        if isinstance(pages, int) and not isinstance(pages, bool) and pages >= 0:
+            self.pages_reported = pages
+
+    @property
+    def changed(self) -> bool:
+        return self.first_total is not None and self.reported != self.first_total
+
+    @property
+    def complete(self) -> bool:
+        if self.stopped or self.changed:
+            return False
+        if self.reported is not None:
+            return self.read == self.reported
+        if self.pages_reported is not None:
+            return self.pages >= self.pages_reported
+        return True
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"complete": self.complete, "read": self.read, "reported": self.reported}
+        if self.changed:
+            data["reported_first"] = self.first_total
+        if self.repeated:
+            data["repeated"] = self.repeated
+        if self.stopped:
+            data["stopped"] = self.stopped
+        return data
+
+
+def _counterparty(invoice: Mapping[str, Any], direction: str | None) -> VendorParts:
+    """The other party's tax id, the API's vendor id and the name: the seller of a purchase, the
+    buyer of a sale (``direction`` when the item does not say)."""
+    side = _SIDES.get(direction_label(invoice.get("direction")) or "") or _SIDES.get(direction or "")
+    tax_id = text_of(invoice.get(f"{side}_tax_id")) if side else None
+    name = (text_of(invoice.get(f"{side}_name")) if side else None) or text_of(invoice.get("vendor_name"))
+    return tax_id, text_of(invoice.get("vendor_id")), name
+
+
+@attrs.define
+class Grouper:
+    """Adds invoices up per group; each invoice is counted once (by id), whatever the paging does.
+
+    ``direction`` is the direction the list was filtered by, if any: it tells the
+    counterparty of an item that does not carry its own direction.
+    """
+
+    group_by: tuple[str, ...]
+    left_out: tuple[str, ...] = ()  # statuses counted apart, in ``excluded``, and not summed
+    direction: str | None = None
+    groups: dict[tuple[Any, ...], Amounts] = attrs.Factory(dict)
+    excluded: Amounts = attrs.Factory(dict)
+    incomplete: int = 0
+    coverage: Coverage = attrs.Factory(Coverage)
+    names: dict[tuple[int, str], str] = attrs.Factory(dict)  # (vendor key index, value) -> name
+    without_currency: int = 0
+    _seen: set[str] = attrs.Factory(set)
+    _has: list[int] = attrs.Factory(lambda: [0, 0, 0])  # how many summed invoices have each vendor key
+
+    def add_page(self, items: Iterable[Any]) -> int:
+        """Add a page's invoices; how many of them were new (not read on an earlier page)."""
+        new = 0
+        for item in items:
+            if isinstance(item, Mapping) and self.add(item):
+                new += 1
+        return new
+
+    def add(self, invoice: Mapping[str, Any]) -> bool:
+        ident = text_of(invoice.get("id"))
+        if ident is None:
+            self.coverage.without_id += 1
+        elif ident in self._seen:
+            self.coverage.repeated += 1
+            return False
+        else:
+            self._seen.add(ident)
+        self.coverage.read += 1
+        try:
+            amounts = [money(invoice.get(field)) for field in AMOUNTS]
+        except AmountOutOfRange:
+            raise ApiError(
+                ErrorCode.BAD_RESPONSE,
+                "amount_out_of_range",
+                facts={"record": "invoice", "id": (ident or "?")[:40]},
+            ) from None
+        net, tax, total = (a if a is not None else Decimal(0) for a in amounts)
+        currency = text_of(invoice.get("currency"))
+        if currency is None:
+            self.without_currency += 1
+            currency = HOME_CURRENCY
+        sums = Sums(1, net, tax, total)
+        if text_of(invoice.get("status")) in self.left_out:
+            self.excluded.setdefault(currency, Sums()).add(sums)
+            return True
+        if None in amounts:
+            self.incomplete += 1
+        key = tuple(self._key_part(name, invoice) for name in self.group_by)
+        self.groups.setdefault(key, {}).setdefault(currency, Sums()).add(sums)
+        return True
+
+    def _key_part(self, name: str, invoice: Mapping[str, Any]) -> Any:
+        if name in ("month", "quarter", "year"):
+            return _period(name, issue_day(invoice))
+        if name == "vendor":
+            parts = _counterparty(invoice, self.direction)
+            for index, value in enumerate(parts):
+                if value is not None:
+                    self._has[index] += 1
+                    if parts[2] is not None:
+                        self.names.setdefault((index, value), parts[2])  # the newest invoice's name
+            return parts
+        if name == "direction":
+            label = direction_label(invoice.get("direction"))
+            return label if label in _SIDES else None
+        return text_of(invoice.get(name))
+
+    def vendor_key(self) -> tuple[int, int]:
+        """The vendor key that groups (an index into :data:`VENDOR_KEYS`) and how many summed
+        invoices lack it: the first key every invoice has, else the one most of them have."""
+        summed = sum(sums.count for amounts in self.groups.values() for sums in amounts.values())
+        best = max(range(len(VENDOR_KEYS)), key=lambda i: (self._has[i], -i))
+        for index, count in enumerate(self._has):
+            if count == summed:
+                best = index
+                break
+        return best, summed - self._has[best]
+
+    def final_groups(self) -> tuple[dict[tuple[str | None, ...], Amounts], dict[str, str]]:
+        """The groups with each vendor part reduced to the chosen key, and the vendors' names."""
+        if "vendor" not in self.group_by:
+            return self.groups, {}
+        at = self.group_by.index("vendor")
+        index, _ = self.vendor_key()
+        merged: dict[tuple[str | None, ...], Amounts] = {}
+        for key, amounts in self.groups.items():
+            value = key[at][index]
+            final = (*key[:at], value, *key[at + 1 :])
+            into = merged.setdefault(final, {})
+            for currency, sums in amounts.items():
+                into.setdefault(currency, Sums()).add(sums)
+        names = {value: name for (i, value), name in self.names.items() if i == index}
+        return merged, names
