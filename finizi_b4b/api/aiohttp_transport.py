@@ -86,6 +86,11 @@ class AiohttpTransport:
             )
         return self._session
 
+    def _timeout_for(self, request: ApiRequest) -> aiohttp.ClientTimeout:
+        if request.timeout is None:
+            return self._timeout
+        return aiohttp.ClientTimeout(total=request.timeout, connect=self._timeout.connect)
+
     async def send(self, request: ApiRequest) -> ApiResponse:
         headers = dict(request.headers)
         if request.token:
@@ -104,6 +109,7 @@ class AiohttpTransport:
                     data=_form(upload) if upload is not None else None,
                     headers=headers,
                     allow_redirects=False,
+                    timeout=self._timeout_for(request),
                 ) as resp:
                     kept = {h: resp.headers[h] for h in KEPT_HEADERS if h in resp.headers}
                     location = resp.headers.get("Location")

@@ -1,10 +1,11 @@
 """The B4B API client: one method per endpoint, all through one ``_call``.
 
-``_call`` adds the API's headers (``finizi_b4b.api.headers``, once per call, so
-every retry re-sends the same ``Idempotency-Key``), the bearer token, and the
+``_call`` adds the API's headers (``finizi_b4b.api.headers``, once per exchange,
+so every retry re-sends the same ``Idempotency-Key``), the bearer token, and the
 retry policy (``finizi_b4b.api.retry``); on a 401 it asks the session store
-for a refreshed token (one shared refresh) and tries once more. All attempts
-of a call stay within ``call_deadline``. Statuses become :class:`ApiError` in
+for a refreshed token (one shared refresh) and tries once more, with a new
+key. All attempts of a call stay within ``call_deadline``, and within the
+deadline of the tool call it is made for. Statuses become :class:`ApiError` in
 ``sansio`` only. The pagination wart of the API (``page_size`` for invoices
 and vendors, ``per_page`` for products) is absorbed in ``_paging``.
 """
@@ -20,7 +21,7 @@ import attrs
 
 from finizi_b4b.api import sansio
 from finizi_b4b.api.errors import ApiError, Subject
-from finizi_b4b.api.headers import api_headers
+from finizi_b4b.api.headers import TOOL_CALL, api_headers
 from finizi_b4b.api.models import (
     Entity,
     Invoice,
@@ -43,7 +44,7 @@ from finizi_b4b.errors import ErrorCode
 from finizi_b4b.redact import Redactor
 from finizi_b4b.session import RefreshRejected, SessionStore, session_expired
 
-__all__ = ["DEFAULT_CALL_DEADLINE", "B4BClient", "call_deadline_for"]
+__all__ = ["DEFAULT_CALL_DEADLINE", "UPLOAD_TIMEOUT", "B4BClient", "call_deadline_for"]
 
 log = logging.getLogger("finizi_b4b.http")
 
@@ -65,6 +66,8 @@ def call_deadline_for(request_timeout: float) -> float:
 
 
 DEFAULT_CALL_DEADLINE = call_deadline_for(30.0)
+# How long one try of an XML upload may take (the company's own client allows the same).
+UPLOAD_TIMEOUT = 60.0
 
 
 def _query(**params: Any) -> Query:
@@ -121,13 +124,25 @@ class B4BClient:
         """The request with its API headers: the one place they are added."""
         return attrs.evolve(request, headers=api_headers(request))
 
+    def _deadline(self) -> float:
+        """When the attempts of a call must be over: the call deadline from now, and never later than
+        the tool call it is made for (which may make many calls: pages, files)."""
+        deadline = anyio.current_time() + self.call_deadline
+        context = TOOL_CALL.get()
+        if context is not None and context.deadline is not None:
+            deadline = min(deadline, context.deadline)
+        return deadline
+
     async def _attempt(self, request: ApiRequest, remaining: float) -> ApiResponse:
         with anyio.move_on_after(remaining):
             return await self.transport.send(request)
         raise TransportFailure("timeout", "no answer within the call's deadline")
 
-    async def _exchange(self, request: ApiRequest, deadline: float, subject: Subject) -> ApiResponse:
-        """One answer that is not a passing failure, after the retries the policy allows."""
+    async def _exchange(
+        self, request: ApiRequest, deadline: float, subject: Subject
+    ) -> tuple[ApiResponse, int]:
+        """One answer that is not a passing failure, after the retries the policy allows, and the
+        number of attempts it took."""
         repeatable = self.retry.repeatable(request)
         attempt = 0
         while True:
@@ -141,7 +156,7 @@ class B4BClient:
                 failure = sansio.transport_error(exc, subject)
             else:
                 if resp.status not in sansio.TRANSIENT_STATUSES:
-                    return resp
+                    return resp, attempt
                 failure = sansio.error_for(resp, subject)
             left = deadline - anyio.current_time()
             wait = self.retry.wait_before_retry(failure, attempt, left) if repeatable else None
@@ -160,20 +175,33 @@ class B4BClient:
     async def _call(
         self, request: ApiRequest, subject: Subject, *, token: str | None = None, refresh: bool = True
     ) -> Any:
-        """The decoded answer of an authenticated call (``token`` given: that token, no refresh)."""
-        deadline = anyio.current_time() + self.call_deadline
+        """The decoded answer of an authenticated call (``token`` given: that token, no refresh).
+
+        Every retry of a write after a lost answer, a timeout or a 5xx re-sends the same
+        ``Idempotency-Key``; the retry after a 401 and a refresh takes a new one (the 401 means
+        nothing was done, and the backend binds a key to its first attempt). An error answer to a
+        write that was sent more than once carries ``facts["resent"]``: the first attempt may
+        have been carried out.
+        """
+        deadline = self._deadline()
         token = token or self.session.access_token()
-        prepared = self._prepare(request)  # one Idempotency-Key for every attempt, the retry after a 401 too
-        resp = await self._exchange(prepared.with_token(token), deadline, subject)
+        prepared = self._prepare(request)  # one Idempotency-Key for every attempt of this exchange
+        resp, attempts = await self._exchange(prepared.with_token(token), deadline, subject)
         if resp.status == 401 and refresh:
             token = await self.session.refresh_after(
                 token, self._refresh, wait_s=deadline - anyio.current_time()
             )
-            resp = await self._exchange(prepared.with_token(token), deadline, subject)
+            prepared = self._prepare(request)  # a new key: nothing was done under the old one
+            resp, attempts = await self._exchange(prepared.with_token(token), deadline, subject)
             if resp.status == 401:
                 self.session.clear_if_current(token)
                 raise session_expired()
-        return sansio.decode(resp, subject)
+        try:
+            return sansio.decode(resp, subject)
+        except ApiError as exc:
+            if attempts > 1 and prepared.header("Idempotency-Key") is not None:
+                exc.facts["resent"] = attempts
+            raise
 
     async def _page(
         self,
@@ -202,7 +230,7 @@ class B4BClient:
         body = {"refresh_token": refresh_token}
         request = self._prepare(ApiRequest("POST", f"{API}/auth/refresh", json=body))
         # A POST without an Idempotency-Key: never repeated, as the backend may have rotated the token.
-        resp = await self._exchange(request, anyio.current_time() + self.call_deadline, REFRESH)
+        resp, _ = await self._exchange(request, self._deadline(), REFRESH)
         if resp.status in (401, 403):
             raise RefreshRejected
         return _tokens(sansio.decode(resp, REFRESH), REFRESH)
@@ -216,7 +244,7 @@ class B4BClient:
         )
         quiet = Redactor([password])
         try:
-            resp = await self._exchange(request, anyio.current_time() + self.call_deadline, LOGIN)
+            resp, _ = await self._exchange(request, self._deadline(), LOGIN)
             if resp.status == 401:
                 raise ApiError(
                     ErrorCode.INVALID_CREDENTIALS,
@@ -292,10 +320,14 @@ class B4BClient:
             f"{API}/entities/{entity_id}/invoices/xml",
             _query(auto_classify=auto_classify, dry_run=False),
             upload=Upload("file", filename, content),
+            timeout=UPLOAD_TIMEOUT,
         )
         body = await self._call(request, Subject("invoice_import", (entity_id,)))
-        structure(body, Invoice)  # checks the shape; the answer is returned whole
-        return body
+        if not isinstance(body, dict):
+            raise ApiError(ErrorCode.BAD_RESPONSE, "malformed", facts={"record": "import answer"})
+        if body.get("id") is not None:
+            structure(body, Invoice)  # an answer that names the invoice must name it well
+        return body  # whole; the created invoice in it is an assumption (the tool looks it up if absent)
 
     async def invoice_stats(
         self, entity_id: str, *, date_from: str | None = None, date_to: str | None = None

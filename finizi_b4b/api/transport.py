@@ -45,6 +45,8 @@ class ApiRequest:
     upload: Upload | None = None
     token: str | None = attrs.field(default=None, repr=False)
     headers: tuple[tuple[str, str], ...] = ()
+    # How long one try may take, when it is not the transport's usual limit (uploads take longer).
+    timeout: float | None = None
 
     def with_token(self, token: str | None) -> ApiRequest:
         return attrs.evolve(self, token=token)

@@ -21,12 +21,21 @@ The layout (root ``HDon``, data under ``DLHDon``)::
 from __future__ import annotations
 
 from finizi_b4b.einvoice_xml.encoding import document_as_utf8, text_as_utf8
-from finizi_b4b.einvoice_xml.reading import VAT_RATES, ParsedInvoice, ParsedLine, Party, parse_einvoice
+from finizi_b4b.einvoice_xml.reading import (
+    VAT_RATES,
+    InvoiceIdentity,
+    ParsedInvoice,
+    ParsedLine,
+    Party,
+    identify_einvoice,
+    parse_einvoice,
+)
 from finizi_b4b.einvoice_xml.safe import InvoiceXMLError, check_well_formed, parse_xml_safely
 from finizi_b4b.einvoice_xml.writing import build_einvoice_xml
 
 __all__ = [
     "VAT_RATES",
+    "InvoiceIdentity",
     "InvoiceXMLError",
     "ParsedInvoice",
     "ParsedLine",
@@ -34,6 +43,7 @@ __all__ = [
     "build_einvoice_xml",
     "check_well_formed",
     "document_as_utf8",
+    "identify_einvoice",
     "parse_einvoice",
     "parse_xml_safely",
     "text_as_utf8",

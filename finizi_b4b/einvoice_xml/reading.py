@@ -13,17 +13,27 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from finizi_b4b.api.money import in_range
 from finizi_b4b.einvoice_xml.safe import InvoiceXMLError, parse_xml_safely
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
 
-__all__ = ["VAT_RATES", "ParsedInvoice", "ParsedLine", "Party", "parse_einvoice"]
+__all__ = [
+    "VAT_RATES",
+    "InvoiceIdentity",
+    "ParsedInvoice",
+    "ParsedLine",
+    "Party",
+    "identify_einvoice",
+    "parse_einvoice",
+]
 
 VAT_RATES = (0, 5, 8, 10)
 TAX_ID = re.compile(r"^([0-9]{10}(-[0-9]{3})?|[0-9]{12,14})$")
 SERIES = re.compile(r"^[0-9A-Z]{1,12}$")
 NUMBER = re.compile(r"^[0-9]{1,12}$")
+_SHOWN = 40  # characters of a value quoted in a reason
 # Rates written as "KCT" (not subject to VAT) or "KKKNT" (not declared) carry no tax.
 _ZERO_RATES = {"KCT", "KKKNT"}
 
@@ -88,7 +98,17 @@ class _Reader:
             raise InvoiceXMLError(f"{where}/{path} is not a number: {raw[:40]!r}.") from None
         if not value.is_finite() or value < 0:
             raise InvoiceXMLError(f"{where}/{path} must be a number of zero or more, not {raw[:40]!r}.")
+        if not in_range(value):
+            raise InvoiceXMLError(
+                f"{where}/{path} is out of range ({_shown(raw)}): at most 10^18, with 6 decimals at most."
+            )
         return value
+
+
+def _shown(value: object) -> str:
+    """A value quoted in a reason, cut short so that a reason stays a line."""
+    text = str(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
 def _rate(raw: str | None, where: str) -> int:
@@ -120,11 +140,19 @@ def _close(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= 1
 
 
-def parse_einvoice(content: bytes) -> ParsedInvoice:
-    """Read a national-format e-invoice; any missing or inconsistent part is an error naming it."""
-    root = parse_xml_safely(content)
+@attrs.frozen
+class InvoiceIdentity:
+    """What names an invoice: its series, number and seller's tax id."""
+
+    series: str
+    number: str
+    seller_tax_id: str
+
+
+def _identity(root: ET.Element) -> tuple[_Reader, ET.Element, ET.Element, str, str]:
+    """The reader, the data and general elements, and the series and number, all checked."""
     if root.tag != "HDon":
-        raise InvoiceXMLError(f"the root element is <{root.tag}>, not <HDon>.")
+        raise InvoiceXMLError(f"the root element is <{_shown(root.tag)}>, not <HDon>.")
     reader = _Reader(root)
     data = reader.find(root, "DLHDon", "HDon")
     general = reader.find(data, "TTChung", "HDon/DLHDon")
@@ -137,6 +165,23 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
     number = reader.text(general, "SHDon", where)
     if not NUMBER.match(number):
         raise InvoiceXMLError(f"{where}/SHDon {number[:20]!r} is not an invoice number (digits only).")
+    return reader, data, general, series, number
+
+
+def identify_einvoice(content: bytes) -> InvoiceIdentity:
+    """The series, number and seller of a national-format e-invoice; an error for a document that is
+    not one. Lighter than :func:`parse_einvoice`: lines and totals are left to the API."""
+    reader, data, _, series, number = _identity(parse_xml_safely(content))
+    content_node = reader.find(data, "NDHDon", "HDon/DLHDon")
+    seller = _party(reader, content_node, "NBan", "HDon/DLHDon/NDHDon", tax_id_required=True)
+    assert seller.tax_id is not None
+    return InvoiceIdentity(series, number, seller.tax_id)
+
+
+def parse_einvoice(content: bytes) -> ParsedInvoice:
+    """Read a national-format e-invoice; any missing or inconsistent part is an error naming it."""
+    reader, data, general, series, number = _identity(parse_xml_safely(content))
+    where = "HDon/DLHDon/TTChung"
     raw_date = reader.text(general, "NLap", where)
     try:
         issue_date = dt.date.fromisoformat(raw_date[:10])
@@ -157,7 +202,9 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
         unit_price = reader.number(node, "DGia", here)
         amount = reader.number(node, "ThTien", here)
         if not _close(amount, quantity * unit_price):
-            raise InvoiceXMLError(f"{here}/ThTien is {amount} but SLuong x DGia is {quantity * unit_price}.")
+            raise InvoiceXMLError(
+                f"{here}/ThTien is {_shown(amount)} but SLuong x DGia is {_shown(quantity * unit_price)}."
+            )
         lines.append(
             ParsedLine(
                 name=reader.text(node, "THHDVu", here),
@@ -178,9 +225,13 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
     total = reader.number(totals, "TgTTTBSo", here)
     line_sum = sum((line.amount for line in lines), Decimal(0))
     if not _close(before_tax, line_sum):
-        raise InvoiceXMLError(f"{here}/TgTCThue is {before_tax} but the lines add up to {line_sum}.")
+        raise InvoiceXMLError(
+            f"{here}/TgTCThue is {_shown(before_tax)} but the lines add up to {_shown(line_sum)}."
+        )
     if not _close(total, before_tax + tax):
-        raise InvoiceXMLError(f"{here}/TgTTTBSo is {total} but TgTCThue + TgTThue is {before_tax + tax}.")
+        raise InvoiceXMLError(
+            f"{here}/TgTTTBSo is {_shown(total)} but TgTCThue + TgTThue is {_shown(before_tax + tax)}."
+        )
     return ParsedInvoice(
         series=series,
         number=number,

@@ -3,11 +3,13 @@
 The store keeps, per key, a fingerprint of the request (method, path, query
 and body; a multipart body by its fields, not its random boundary) and the
 first answer. The same key with the same request replays that answer, marked
-``Idempotent-Replayed: true``; with another request it is a 422. Only the
-answers of requests that were acted on are kept: a 401 (the token expired),
-403, 429 or 5xx is given before anything is done, so the same key sent again
-(after a refresh, or later) acts. A second request arriving while the first is
-still running waits for its answer.
+``Idempotent-Replayed: true``; with another request it is a 422. The answers of
+requests that were acted on are kept, and so is a 401: the backend binds a key
+to its first attempt (API contract revision 3), so a write retried after a
+refresh must take a new key, or it gets the stored 401 again. A 403, 429 or 5xx
+is given before anything is done and not kept, so the same key sent again
+(later) acts. A second request arriving while the first is still running waits
+for its answer.
 """
 
 from __future__ import annotations
@@ -22,19 +24,20 @@ from aiohttp import web
 
 from finizi_b4b.sandbox.responses import error
 
-__all__ = ["CONFLICT", "WRITE_METHODS", "IdempotencyStore", "acted_on", "fingerprint"]
+__all__ = ["CONFLICT", "WRITE_METHODS", "IdempotencyStore", "bound", "fingerprint"]
 
 CONFLICT = "Idempotency-Key was already used for a different request"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _KEPT_HEADERS = ("Content-Type", "WWW-Authenticate", "Allow", "Retry-After", "Location")
 _WAIT = 60.0
-# Answers given before the request was acted on: not kept, so that a retry with the same key acts.
-_NOT_ACTED_ON = frozenset({401, 403, 429})
+# Answers given before the request was acted on and not bound to the key: a retry with it acts.
+_NOT_KEPT = frozenset({403, 429})
 
 
-def acted_on(status: int) -> bool:
-    """Whether an answer with ``status`` means the request was carried out (and may be replayed)."""
-    return status < 500 and status not in _NOT_ACTED_ON
+def bound(status: int) -> bool:
+    """Whether an answer with ``status`` is bound to its key (and replayed for it): the answer of a
+    request carried out, or a 401 (the key's first attempt)."""
+    return status < 500 and status not in _NOT_KEPT
 
 
 async def fingerprint(request: web.Request) -> str:
@@ -112,7 +115,7 @@ class IdempotencyStore:
         except BaseException:
             self._forget(key, entry)
             raise
-        if not acted_on(response.status):
+        if not bound(response.status):
             self._forget(key, entry)
         else:
             entry.answer = _Answer.of(response)

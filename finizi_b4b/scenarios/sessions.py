@@ -329,7 +329,17 @@ FAILURES = [
     Step(
         "import_invoice_xml",
         _on_entity(xml_content="<HDon><DLHDon><TTChung><KHHDon>C26TAA</KHHDon></TTChung></DLHDon></HDon>"),
+        expect="invalid_xml",
+        note="no invoice number: not an e-invoice, so nothing is uploaded",
+    ),
+    Step(
+        "import_invoice_xml",
+        _on_entity(
+            xml_content="<HDon><DLHDon><TTChung><KHHDon>C26TAA</KHHDon><SHDon>1</SHDon></TTChung><NDHDon>"
+            "<NBan><Ten>Công ty Mẫu</Ten><MST>0305556667</MST></NBan></NDHDon></DLHDon></HDon>"
+        ),
         expect="validation_failed",
+        note="an e-invoice without date, lines or totals: the API refuses it",
     ),
     Step("import_invoice_xml", _on_entity(xml_content="<HDon><unclosed></HDon>"), expect="invalid_xml"),
     Step("list_invoices", _on_entity(page_size=500), expect="invalid_arguments"),

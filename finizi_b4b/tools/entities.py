@@ -24,7 +24,8 @@ def _writable(call: Call) -> dict[str, Any]:
 class EntityTools(Handler):
     async def list_entities(self, call: Call) -> dict[str, Any]:
         detailed = bool(call.get("detailed"))
-        entities = await self.client.my_entities(detailed=detailed)
+        # Always detailed=true: the API documents it as what includes the tax ids.
+        entities = await self.client.my_entities(detailed=True)
         wanted = ("id", *COMPACT, *(DETAILED if detailed else ()))
         items = [entity.pick(wanted) for entity in entities]
         # The API does not page this list; it comes back whole, as one page.

@@ -61,6 +61,7 @@ async def test_a_mixed_batch_reports_each_file_and_goes_on_after_failures(
         seen.append((progress, total, message))
 
     async with connect(era) as client:
+        sandbox.clear_seen()
         result = await client.call_tool(
             "import_invoice_xml", {"entity_id": world.big, "file_paths": paths}, progress_callback=on_progress
         )
@@ -68,7 +69,9 @@ async def test_a_mixed_batch_reports_each_file_and_goes_on_after_failures(
     assert body["success"] is True, body
     data = body["data"]
     assert data["preview"] is False
-    assert data["counts"] == {"imported": 3, "already_imported": 1, "invalid": 3, "failed": 1}
+    assert data["counts"] == {
+        "imported": 3, "in_finizi": 0, "already_imported": 1, "invalid": 3, "failed": 1, "not_reached": 0
+    }  # fmt: skip
     files = data["files"]
     assert [f["file"] for f in files] == paths
     assert [f["outcome"] for f in files] == [
@@ -82,7 +85,10 @@ async def test_a_mixed_batch_reports_each_file_and_goes_on_after_failures(
     assert all(f["invoice_id"] in ids for f in imported)
     assert files[2]["invoice_series"] == s and files[2]["invoice_number"] == "101"
     assert "not usable" in files[3]["reason"] and "Nothing was uploaded" in files[3]["reason"]
-    assert "rejected the request as invalid" in files[4]["reason"]  # the API's 422
+    # Not an e-invoice: refused here, before any upload (a real import sends only e-invoices).
+    assert "root element is <Note>, not <HDon>" in files[4]["reason"]
+    assert "Nothing was uploaded" in files[4]["reason"]
+    assert len(uploads(sandbox, world.big)) == 5  # a, b, c (the duplicate), f (the API's refusal) and h
     assert "neither the seller" in files[5]["reason"]
     assert files[6]["code"] == "file_not_found" and "g-missing.xml" in files[6]["reason"]
     assert stored(sandbox, world.big, s) == {"101", "102", "104"}  # the last file came after the failures
@@ -97,7 +103,9 @@ async def test_the_same_batch_again_is_all_already_imported_or_refused(connect, 
         await client.call_tool("import_invoice_xml", {"entity_id": world.big, "file_paths": paths})
         again = await client.call_tool("import_invoice_xml", {"entity_id": world.big, "file_paths": paths})
     body = body_of(again)
-    assert body["data"]["counts"] == {"imported": 0, "already_imported": 4, "invalid": 3, "failed": 1}
+    assert body["data"]["counts"] == {
+        "imported": 0, "in_finizi": 0, "already_imported": 4, "invalid": 3, "failed": 1, "not_reached": 0
+    }  # fmt: skip
 
 
 async def test_a_batch_preview_uploads_nothing(connect, sandbox, world, era, mixed_batch):
@@ -116,7 +124,9 @@ async def test_a_batch_preview_uploads_nothing(connect, sandbox, world, era, mix
     data = body["data"]
     assert data["preview"] is True
     # Nothing is imported yet, so the copy of the first file is new too: the preview looks at the API's data.
-    assert data["counts"] == {"new": 4, "already_imported": 0, "invalid": 3, "failed": 1}
+    assert data["counts"] == {
+        "new": 4, "already_imported": 0, "possibly_imported": 0, "invalid": 3, "failed": 1, "not_reached": 0
+    }  # fmt: skip
     new = [f for f in data["files"] if f["outcome"] == "new"]
     assert all(f["direction"] == "purchase" and f["total_amount"] == 1_716_000 for f in new)
     assert "neither seller" in data["files"][5]["reason"]

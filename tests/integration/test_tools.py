@@ -460,7 +460,7 @@ async def test_import_invoice_xml_text_then_duplicate_is_a_conflict(connect, wor
     async with connect() as client:
         await ok(client, "login")
         created = await ok(client, "import_invoice_xml", {"entity_id": world.big, "xml_content": xml})
-        assert created["data"]["queued_jobs"] == []  # auto_classify defaults to false
+        assert created["data"]["queued_jobs"] != []  # auto_classify defaults to true
         error = await fails(
             client, "import_invoice_xml", {"entity_id": world.big, "xml_content": xml}, "conflict"
         )
@@ -468,13 +468,25 @@ async def test_import_invoice_xml_text_then_duplicate_is_a_conflict(connect, wor
 
 
 async def test_import_incomplete_xml_is_the_backends_422(connect, world):
-    xml = _xml(world, number=_number(), drop="SHDon").decode()
+    xml = _xml(world, number=_number(), drop="TToan").decode()  # an e-invoice, but without its totals
     async with connect() as client:
         await ok(client, "login")
         error = await fails(
             client, "import_invoice_xml", {"entity_id": world.big, "xml_content": xml}, "validation_failed"
         )
-        assert "SHDon is missing" in error
+        assert "TToan is missing" in error
+
+
+async def test_import_of_an_xml_without_its_number_is_refused_before_upload(connect, sandbox, world):
+    xml = _xml(world, number=_number(), drop="SHDon").decode()
+    async with connect() as client:
+        await ok(client, "login")
+        before = sandbox.counts["invoices.import_xml"]
+        error = await fails(
+            client, "import_invoice_xml", {"entity_id": world.big, "xml_content": xml}, "invalid_xml"
+        )
+        assert "SHDon is missing" in error and "Nothing was uploaded" in error
+        assert sandbox.counts["invoices.import_xml"] == before
 
 
 async def test_import_malformed_xml_is_refused_before_upload(connect, sandbox, world, tmp_path):

@@ -98,7 +98,7 @@ async def test_each_call_gets_a_request_context_holding_the_connections_runtime(
 # -- Idempotency-Key across a refresh ----------------------------------------------------------------
 
 
-async def test_a_write_retried_after_a_refresh_carries_the_same_key_and_acts_once(connect, sandbox):
+async def test_a_write_retried_after_a_refresh_takes_a_new_key_and_acts_once(connect, sandbox):
     name = f"Công ty Làm Mới {uuid.uuid4().hex[:6]}"
     tax_id = f"03{uuid.uuid4().int % 10**8:08d}"
     async with connect() as client:
@@ -110,12 +110,13 @@ async def test_a_write_retried_after_a_refresh_carries_the_same_key_and_acts_onc
     posts = [r for r in sandbox.seen if r.method == "POST" and r.path == f"{API}/entities"]
     assert len(posts) == 2, posts  # the 401, then the retry with the refreshed token
     keys = {r.headers.get("idempotency-key") for r in posts}
-    assert len(keys) == 1 and None not in keys, keys
+    # The backend binds a key to its first attempt (the 401): the retry needs a key of its own.
+    assert len(keys) == 2 and None not in keys, keys
     assert [e for e in sandbox.state.entities.values() if e["name"] == name] != []
     assert len([e for e in sandbox.state.entities.values() if e["name"] == name]) == 1
 
 
-async def test_the_sandbox_keeps_no_answer_given_before_acting(sandbox):
+async def test_the_sandbox_binds_a_key_to_its_first_attempt(sandbox):
     body = {"name": f"Công ty Khóa {uuid.uuid4().hex[:6]}", "tax_id": f"03{uuid.uuid4().int % 10**8:08d}"}
     key = str(uuid.uuid4())
     async with aiohttp.ClientSession(base_url=sandbox.url) as http:
@@ -129,6 +130,9 @@ async def test_the_sandbox_keeps_no_answer_given_before_acting(sandbox):
                 return answer.status, answer.headers.get("Idempotent-Replayed")
 
         assert await create("not-a-token") == (401, None)
-        assert await create(token) == (201, None)  # acted: the 401 was not kept under the key
-        assert await create(token) == (201, "true")  # and now the first real answer is replayed
+        # The key is bound to its first attempt: the 401 comes back, and nothing is done.
+        assert await create(token) == (401, "true")
+        key = str(uuid.uuid4())
+        assert await create(token) == (201, None)  # a new key acts
+        assert await create(token) == (201, "true")  # and its answer is replayed
     assert len([e for e in sandbox.state.entities.values() if e["name"] == body["name"]]) == 1

@@ -376,4 +376,4 @@ def test_a_status_is_any_short_lower_case_word():
 
 def test_preview_defaults_to_false():
     args = ROUTER.validate("import_invoice_xml", {"entity_id": "5", "xml_content": "<HDon/>"})
-    assert args["preview"] is False and args["auto_classify"] is False
+    assert args["preview"] is False and args["auto_classify"] is True
