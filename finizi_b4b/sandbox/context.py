@@ -24,6 +24,7 @@ class Sandboxed:
 
     token_ttl: float = 900.0
     alt_shapes: bool = False
+    minimal: bool = False  # answers with only what the real API is known to send (see .minimal)
     faults: list[Fault] = attrs.Factory(list)
     secret: bytes = attrs.Factory(lambda: secrets.token_bytes(32))
     indexes: dict[str, TrigramIndex] = attrs.Factory(dict)  # entity id -> products by similarity

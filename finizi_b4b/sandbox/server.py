@@ -42,6 +42,14 @@ class Sandbox:
     - the vendor search by an unknown tax id: ``{"success": true, "data":
       {"vendor": null}}`` when the tax id's last digit is even, ``{"success":
       true, "data": null}`` when odd (without ``alt_shapes``: 404).
+
+    ``minimal`` serves the same data with only what the real API is known to
+    send (contract part A, graded V or Vd; :mod:`finizi_b4b.sandbox.minimal`):
+    no list totals or aggregations, lean invoice items with ``vendor_name``,
+    ``stats/summary`` ignoring its dates, entity tax ids only when detailed,
+    ``/users/me`` as ``{"id"}``, tokens and ``user_id`` only at login, vendor
+    pages as ``items`` and ``total``, product pages as ``items``, and the XML
+    import answering only ``queued_jobs``.
     """
 
     def __init__(
@@ -54,12 +62,15 @@ class Sandbox:
         control: bool = False,
         int_ids: bool = False,
         alt_shapes: bool = False,
+        minimal: bool = False,
     ) -> None:
         self.host, self.port = host, port
         self.token_ttl, self.seed, self.control = token_ttl, seed, control
-        self.int_ids, self.alt_shapes = int_ids, alt_shapes
+        self.int_ids, self.alt_shapes, self.minimal = int_ids, alt_shapes, minimal
         self.state: State = build_state(seed, int_ids=int_ids)
-        self.app = create_app(self.state, token_ttl=token_ttl, control=control, alt_shapes=alt_shapes)
+        self.app = create_app(
+            self.state, token_ttl=token_ttl, control=control, alt_shapes=alt_shapes, minimal=minimal
+        )
         self._runner: web.AppRunner | None = None
 
     @property
