@@ -13,6 +13,7 @@ from aiohttp import web
 
 from finizi_b4b.sandbox.app import SETTINGS, Fault, create_app, expire_access_tokens
 from finizi_b4b.sandbox.data import State, build_state
+from finizi_b4b.sandbox.jobs import JobPlan
 from finizi_b4b.sandbox.traffic import SeenRequest
 
 __all__ = ["Sandbox"]
@@ -27,6 +28,7 @@ class Sandbox:
     live data; ``counts`` counts requests by route name (``"auth.refresh"``);
     ``seen`` lists the API requests received with the headers that matter, and
     ``audit`` the audit rows of the mutations made for an agent's tool call.
+    ``set_jobs`` plans how background jobs run.
 
     ``int_ids`` serves vendors, products and invoices with positive integer ids
     (the same world otherwise); ``alt_shapes`` serves the documented
@@ -131,6 +133,19 @@ class Sandbox:
 
     def clear_faults(self) -> None:
         self.app[SETTINGS].faults.clear()
+
+    def set_jobs(self, polls: int = 3, *, delay: float = 0.0, error: str | None = None) -> JobPlan:
+        """How the jobs queued from now on behave: the poll that may end them, a delay, a failure.
+
+        ``GET /api/v1/celery/jobs/{id}`` answers ``pending`` first, ``started``
+        until the ``polls``-th poll and until ``delay`` seconds have passed, then
+        ``success``, or ``failed`` with ``error`` when it is set.
+        """
+        plan = self.app[SETTINGS].job_plan = JobPlan(polls, delay, error)
+        return plan
+
+    def reset_jobs(self) -> None:
+        self.app[SETTINGS].job_plan = JobPlan()
 
     async def start(self) -> None:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
