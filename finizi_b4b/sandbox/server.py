@@ -28,7 +28,7 @@ class Sandbox:
     live data; ``counts`` counts requests by route name (``"auth.refresh"``);
     ``seen`` lists the API requests received with the headers that matter, and
     ``audit`` the audit rows of the mutations made for an agent's tool call.
-    ``set_jobs`` plans how background jobs run.
+    ``set_jobs`` plans how background jobs (tax reports) run.
 
     ``int_ids`` serves vendors, products and invoices with positive integer ids
     (the same world otherwise); ``alt_shapes`` serves the documented

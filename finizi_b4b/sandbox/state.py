@@ -2,8 +2,8 @@
 
 Records are plain dicts in the API's own shape. Ids are UUID strings, or, for
 vendors, products and invoices when ``int_ids`` is on, positive integers
-handed out in order (the backend's older records look like that). Payments
-and jobs always have UUID ids. The journal is not stored: it is
+handed out in order (the backend's older records look like that). Payments,
+reports and jobs always have UUID ids. The journal is not stored: it is
 derived from the invoices and payments on each request (:mod:`.ledger`).
 """
 
@@ -89,6 +89,7 @@ class State:
     issued_tokens: list[str] = attrs.Factory(list)
     payments: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)  # entity id -> in the order made
     payment_index: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    reports: dict[str, dict[str, Any]] = attrs.Factory(dict)  # report id -> the generated report
     jobs: dict[str, Any] = attrs.Factory(dict)  # job id -> jobs.Job
     counts: Counter[str] = attrs.Factory(Counter)
     int_ids: bool = False

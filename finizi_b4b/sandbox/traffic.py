@@ -40,6 +40,7 @@ AUDITED_ROUTES = frozenset(  # the mutations
         "invoices.import_xml",
         "payments.create",
         "payments.from_invoice",
+        "reports.generate",
     }
 )
 

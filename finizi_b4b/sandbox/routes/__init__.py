@@ -12,6 +12,7 @@ from finizi_b4b.sandbox.routes import (
     journal,
     payments,
     products,
+    reports,
     vendors,
 )
 
@@ -26,4 +27,5 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     products.routes,
     payments.routes,
     journal.routes,
+    reports.routes,
 )
