@@ -1,12 +1,18 @@
-"""The books of the demo world: seeded payments, and making a payment.
+"""The books of the demo world: seeded payments, the company registry, and making a payment.
 
-Drawn after the rest of the world, from a random generator of its own, so
+Drawn after the rest of the world, from random generators of their own, so
 that the entities, invoices, vendors and products of a seed stay exactly as
-they were, and no invoice changes status or amount: each ``paid`` invoice
-gets one posted payment equal to its ``total_amount``, dated 0 to 30 days
-after its issue date, by bank transfer; a purchase's is a ``payment``
-(``PC-YYYY-NNNN``), a sale's a ``receipt`` (``PT-YYYY-NNNN``), numbered per
-entity in date order.
+they were, and no invoice changes status or amount:
+
+- each ``paid`` invoice gets one posted payment equal to its ``total_amount``,
+  dated 0 to 30 days after its issue date, by bank transfer; a purchase's is a
+  ``payment`` (``PC-YYYY-NNNN``), a sale's a ``receipt`` (``PT-YYYY-NNNN``),
+  numbered per entity in date order;
+- the registry holds every seeded entity, vendor and customer by tax id, named
+  and addressed as on its invoices (a branch under its own ``-NNN`` tax id),
+  except :attr:`State.unregistered_tax_ids` (three counterparties it does not
+  know), and with :attr:`State.renamed_tax_ids` (three vendors it names with
+  another legal form than their invoices do). It holds no taxpayer status.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from finizi_b4b.sandbox.seeds import VENDOR_FORMS
 from finizi_b4b.sandbox.state import State, now, paid_amount
 
 __all__ = ["new_payment", "outstanding", "payment_record", "seed_books"]
@@ -118,6 +125,58 @@ def _seed_payments(state: State, rng: random.Random) -> None:
             state.add_payment(payment)
 
 
+def _company(tax_id: str, name: str, address: str | None) -> dict[str, Any]:
+    branch = "-" in tax_id
+    return {
+        "tax_code": tax_id,
+        "name": name,
+        "address": address,
+        "is_branch": branch,
+        "parent_tax_code": tax_id.split("-", 1)[0] if branch else None,
+    }
+
+
+def _renamed(name: str) -> str:
+    """The same company under another legal form."""
+    for form in sorted(VENDOR_FORMS, key=len, reverse=True):
+        if name.startswith(form + " "):
+            other = "Công ty Cổ phần" if form != "Công ty Cổ phần" else "Công ty TNHH"
+            return other + name[len(form) :]
+    return "Công ty TNHH " + name
+
+
+def _seed_registry(state: State, rng: random.Random) -> None:
+    companies: dict[str, dict[str, Any]] = {}
+    for entity in state.entities.values():
+        companies[entity["tax_id"]] = _company(entity["tax_id"], entity["name"], entity.get("address"))
+    for vendors in state.vendors.values():
+        for vendor in vendors:
+            companies[vendor["tax_id"]] = _company(vendor["tax_id"], vendor["name"], vendor.get("address"))
+    customers = set()
+    for invoices in state.invoices.values():
+        for invoice in invoices:
+            if invoice["direction"] == 1 and invoice["buyer_tax_id"] not in companies:
+                tax_id = invoice["buyer_tax_id"]
+                companies[tax_id] = _company(tax_id, invoice["buyer_name"], invoice.get("buyer_address"))
+                customers.add(tax_id)
+    plain_vendors = sorted(
+        v["tax_id"]
+        for vendors in state.vendors.values()
+        for v in vendors
+        if "-" not in v["tax_id"] and not any(o["parent_tax_id"] == v["tax_id"] for o in vendors)
+    )
+    renamed = rng.sample(plain_vendors, 3)
+    rest = sorted(set(plain_vendors) - set(renamed))
+    unregistered = [*rng.sample(rest, 2), rng.choice(sorted(customers))]
+    for tax_id in renamed:
+        companies[tax_id]["name"] = _renamed(companies[tax_id]["name"])
+    for tax_id in unregistered:
+        del companies[tax_id]
+    state.registry = companies
+    state.renamed_tax_ids, state.unregistered_tax_ids = tuple(renamed), tuple(unregistered)
+
+
 def seed_books(state: State, seed: int) -> None:
-    """Payments for the world of ``seed`` (its ids already final)."""
+    """Payments and the registry for the world of ``seed`` (its ids already final)."""
     _seed_payments(state, random.Random(f"finizi-b4b-sandbox:payments:{seed}"))
+    _seed_registry(state, random.Random(f"finizi-b4b-sandbox:registry:{seed}"))

@@ -29,6 +29,7 @@ class Sandboxed:
     faults: list[Fault] = attrs.Factory(list)
     secret: bytes = attrs.Factory(lambda: secrets.token_bytes(32))
     indexes: dict[str, TrigramIndex] = attrs.Factory(dict)  # entity id -> products by similarity
+    search_indexes: dict[tuple[str, str], tuple[int, TrigramIndex]] = attrs.Factory(dict)  # (kind, entity)
     job_plan: JobPlan = attrs.Factory(JobPlan)  # how the jobs queued from now on behave
     seen: deque[SeenRequest] = attrs.Factory(new_seen)
     audit: list[dict[str, Any]] = attrs.Factory(list)

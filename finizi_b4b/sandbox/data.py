@@ -3,8 +3,8 @@
 Everything is generated from one seed with :class:`random.Random`, so a given
 seed always gives the same names and amounts, and the same ids. With
 ``int_ids`` the same world is served with integer ids for vendors, products
-and invoices. Records are plain dicts in the API's own shape. Payments are
-drawn last, by :mod:`.books`.
+and invoices. Records are plain dicts in the API's own shape. Payments and
+the company registry are drawn last, by :mod:`.books`.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ class Sandbox:
     live data; ``counts`` counts requests by route name (``"auth.refresh"``);
     ``seen`` lists the API requests received with the headers that matter, and
     ``audit`` the audit rows of the mutations made for an agent's tool call.
+    ``state.renamed_tax_ids`` and ``state.unregistered_tax_ids`` name the
+    companies the registry knows otherwise than their invoices, or not at all;
     ``set_jobs`` plans how background jobs (tax reports) run.
 
     ``int_ids`` serves vendors, products and invoices with positive integer ids

@@ -89,6 +89,9 @@ class State:
     issued_tokens: list[str] = attrs.Factory(list)
     payments: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)  # entity id -> in the order made
     payment_index: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    registry: dict[str, dict[str, Any]] = attrs.Factory(dict)  # tax id -> the registry's company record
+    renamed_tax_ids: tuple[str, ...] = ()  # companies the registry names otherwise than their invoices
+    unregistered_tax_ids: tuple[str, ...] = ()  # counterparties' tax ids the registry does not know
     reports: dict[str, dict[str, Any]] = attrs.Factory(dict)  # report id -> the generated report
     jobs: dict[str, Any] = attrs.Factory(dict)  # job id -> jobs.Job
     counts: Counter[str] = attrs.Factory(Counter)

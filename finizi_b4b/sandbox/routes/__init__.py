@@ -12,6 +12,7 @@ from finizi_b4b.sandbox.routes import (
     journal,
     payments,
     products,
+    registry,
     reports,
     vendors,
 )
@@ -28,4 +29,5 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     payments.routes,
     journal.routes,
     reports.routes,
+    registry.routes,
 )

@@ -84,7 +84,7 @@ def test_each_paid_invoice_has_one_payment_of_its_total_and_no_other_invoice_has
             assert payment["payment_type"] == ("payment" if invoice["direction"] == 0 else "receipt")
         assert by_invoice == {}
     again = build_state(0)
-    assert again.payments == state.payments
+    assert again.payments == state.payments and again.registry == state.registry
 
 
 # -- the trial balance -----------------------------------------------------------------------------
