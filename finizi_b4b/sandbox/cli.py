@@ -82,7 +82,7 @@ async def _serve(args: argparse.Namespace) -> None:
             print("  minimal mode: answers hold only what the real API is known to send", flush=True)
         if args.control:
             print(
-                f"  control endpoints: {box.url}/_sandbox/{{faults,stats,expire-tokens,audit,seen}}",
+                f"  control endpoints: {box.url}/_sandbox/{{faults,stats,expire-tokens,audit,seen,jobs}}",
                 flush=True,
             )
         await stop.wait()
