@@ -7,7 +7,8 @@ the request, remember it (:mod:`.traffic`), apply a fault (:mod:`.faults`),
 honour ``Idempotency-Key`` (:mod:`.idempotency`), write the audit row of an
 agent's mutation, and give errors the body the backend gives them. The
 control endpoints under ``/_sandbox`` exist only when asked for and answer
-loopback only (:mod:`.control`).
+loopback only (:mod:`.control`). With ``minimal``, answers hold only what the
+real API is known to send (:mod:`.minimal`).
 """
 
 from __future__ import annotations
@@ -113,16 +114,22 @@ async def sandbox_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 def create_app(
-    state: State, *, token_ttl: float = 900.0, control: bool = False, alt_shapes: bool = False
+    state: State,
+    *,
+    token_ttl: float = 900.0,
+    control: bool = False,
+    alt_shapes: bool = False,
+    minimal: bool = False,
 ) -> web.Application:
     """The sandbox application over ``state``; ``control`` adds the ``/_sandbox`` endpoints.
 
     ``alt_shapes`` serves the documented alternative answer shapes (see the
-    route modules and :mod:`.responses`).
+    route modules and :mod:`.responses`); ``minimal`` answers with only what
+    the real API is known to send (:mod:`.minimal`).
     """
     app = web.Application(middlewares=[sandbox_middleware], client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
     app[STATE] = state
-    app[SETTINGS] = Sandboxed(token_ttl=token_ttl, alt_shapes=alt_shapes)
+    app[SETTINGS] = Sandboxed(token_ttl=token_ttl, alt_shapes=alt_shapes, minimal=minimal)
     for table in ROUTES:
         app.add_routes(table)
     if control:

@@ -46,6 +46,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         action="store_true",
         help="serve the documented alternative answer shapes (older vendor search, error bodies, ...)",
     )
+    parser.add_argument(
+        "--minimal",
+        action="store_true",
+        help="answer with only what the real API is known to send (no list totals, lean items, ...)",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -66,15 +71,18 @@ async def _serve(args: argparse.Namespace) -> None:
         control=args.control,
         int_ids=args.int_ids,
         alt_shapes=args.alt_shapes,
+        minimal=args.minimal,
     ) as box:
         print(f"Sandbox listening on {box.url}", flush=True)
         local = "0" + DEMO_ADMIN.phone[3:]
         print(f"  administrator: phone {DEMO_ADMIN.phone} (or {local}), password {DEMO_ADMIN.password}")
         print(f"  accountant:    phone {DEMO_ACCOUNTANT.phone}, password {DEMO_ACCOUNTANT.password}")
         print(f"  API base: {box.url}/api/v1  (FINIZI_API_URL={box.url})", flush=True)
+        if args.minimal:
+            print("  minimal mode: answers hold only what the real API is known to send", flush=True)
         if args.control:
             print(
-                f"  control endpoints: {box.url}/_sandbox/{{faults,stats,expire-tokens,audit,seen}}",
+                f"  control endpoints: {box.url}/_sandbox/{{faults,stats,expire-tokens,audit,seen,jobs}}",
                 flush=True,
             )
         await stop.wait()

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from finizi_b4b.sandbox.faults import Fault
 from finizi_b4b.sandbox.idempotency import IdempotencyStore
+from finizi_b4b.sandbox.jobs import JobPlan
 from finizi_b4b.sandbox.similarity import TrigramIndex
 from finizi_b4b.sandbox.state import State
 from finizi_b4b.sandbox.traffic import SeenRequest, new_seen
@@ -24,9 +25,12 @@ class Sandboxed:
 
     token_ttl: float = 900.0
     alt_shapes: bool = False
+    minimal: bool = False  # answers with only what the real API is known to send (see .minimal)
     faults: list[Fault] = attrs.Factory(list)
     secret: bytes = attrs.Factory(lambda: secrets.token_bytes(32))
     indexes: dict[str, TrigramIndex] = attrs.Factory(dict)  # entity id -> products by similarity
+    search_indexes: dict[tuple[str, str], tuple[int, TrigramIndex]] = attrs.Factory(dict)  # (kind, entity)
+    job_plan: JobPlan = attrs.Factory(JobPlan)  # how the jobs queued from now on behave
     seen: deque[SeenRequest] = attrs.Factory(new_seen)
     audit: list[dict[str, Any]] = attrs.Factory(list)
     idempotency: IdempotencyStore = attrs.Factory(IdempotencyStore)

@@ -4,6 +4,10 @@
 counts requests by route, ``POST /_sandbox/expire-tokens`` expires every
 access token, ``GET/DELETE /_sandbox/audit`` read and clear the audit of
 agent mutations (a JSON list), ``GET/DELETE /_sandbox/seen`` the requests seen.
+``GET/POST/DELETE /_sandbox/jobs`` read, set (``{"polls": 3, "delay": 0.0,
+"error": null}``, each optional) and reset the plan of the jobs queued from
+then on (:mod:`.jobs`): a long delay keeps a report's job running past a
+client's patience, an error makes it fail.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from aiohttp import web
 
 from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.faults import FAULT_KINDS, Fault
+from finizi_b4b.sandbox.jobs import JobPlan
 from finizi_b4b.sandbox.problems import object_body
 from finizi_b4b.sandbox.responses import error, json_response
 from finizi_b4b.sandbox.tokens import expire_access_tokens
@@ -90,3 +95,31 @@ async def seen(request: web.Request) -> web.Response:
 
 
 control_routes.delete("/_sandbox/seen", name="control.clear_seen")(_clearing("seen", "seen requests cleared"))
+
+
+@control_routes.get("/_sandbox/jobs", name="control.jobs")
+async def job_plan(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    return json_response(attrs.asdict(request.app[SETTINGS].job_plan))
+
+
+@control_routes.post("/_sandbox/jobs", name="control.set_jobs")
+async def set_job_plan(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    body = await object_body(request)
+    unknown = sorted(set(body) - {f.name for f in attrs.fields(JobPlan)})
+    if unknown:
+        raise error(422, f"Unknown job plan fields: {', '.join(unknown)}")
+    try:
+        plan = JobPlan(**body)
+    except (TypeError, ValueError) as exc:
+        raise error(422, f"Invalid job plan: {exc}") from None
+    request.app[SETTINGS].job_plan = plan
+    return json_response(attrs.asdict(plan))
+
+
+@control_routes.delete("/_sandbox/jobs", name="control.reset_jobs")
+async def reset_job_plan(request: web.Request) -> web.Response:
+    _loopback_only(request)
+    request.app[SETTINGS].job_plan = JobPlan()
+    return json_response(attrs.asdict(JobPlan()))

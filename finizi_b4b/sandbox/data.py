@@ -3,7 +3,8 @@
 Everything is generated from one seed with :class:`random.Random`, so a given
 seed always gives the same names and amounts, and the same ids. With
 ``int_ids`` the same world is served with integer ids for vendors, products
-and invoices. Records are plain dicts in the API's own shape.
+and invoices. Records are plain dicts in the API's own shape. Payments and
+the company registry are drawn last, by :mod:`.books`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import uuid
 from collections import Counter
 from typing import Any
 
+from finizi_b4b.sandbox.books import seed_books
 from finizi_b4b.sandbox.seeds import (
     ACCOUNTANT_ENTITY,
     CITIES,
@@ -302,4 +304,5 @@ def build_state(seed: int = 0, *, int_ids: bool = False) -> State:
         state.number_ids()
     else:
         state.reindex()
+    seed_books(state, seed)
     return state

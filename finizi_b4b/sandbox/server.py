@@ -13,6 +13,7 @@ from aiohttp import web
 
 from finizi_b4b.sandbox.app import SETTINGS, Fault, create_app, expire_access_tokens
 from finizi_b4b.sandbox.data import State, build_state
+from finizi_b4b.sandbox.jobs import JobPlan
 from finizi_b4b.sandbox.traffic import SeenRequest
 
 __all__ = ["Sandbox"]
@@ -27,6 +28,9 @@ class Sandbox:
     live data; ``counts`` counts requests by route name (``"auth.refresh"``);
     ``seen`` lists the API requests received with the headers that matter, and
     ``audit`` the audit rows of the mutations made for an agent's tool call.
+    ``state.renamed_tax_ids`` and ``state.unregistered_tax_ids`` name the
+    companies the registry knows otherwise than their invoices, or not at all;
+    ``set_jobs`` plans how background jobs (tax reports) run.
 
     ``int_ids`` serves vendors, products and invoices with positive integer ids
     (the same world otherwise); ``alt_shapes`` serves the documented
@@ -42,6 +46,14 @@ class Sandbox:
     - the vendor search by an unknown tax id: ``{"success": true, "data":
       {"vendor": null}}`` when the tax id's last digit is even, ``{"success":
       true, "data": null}`` when odd (without ``alt_shapes``: 404).
+
+    ``minimal`` serves the same data with only what the real API is known to
+    send (contract part A, graded V or Vd; :mod:`finizi_b4b.sandbox.minimal`):
+    no list totals or aggregations, lean invoice items with ``vendor_name``,
+    ``stats/summary`` ignoring its dates, entity tax ids only when detailed,
+    ``/users/me`` as ``{"id"}``, tokens and ``user_id`` only at login, vendor
+    pages as ``items`` and ``total``, product pages as ``items``, and the XML
+    import answering only ``queued_jobs``.
     """
 
     def __init__(
@@ -54,12 +66,15 @@ class Sandbox:
         control: bool = False,
         int_ids: bool = False,
         alt_shapes: bool = False,
+        minimal: bool = False,
     ) -> None:
         self.host, self.port = host, port
         self.token_ttl, self.seed, self.control = token_ttl, seed, control
-        self.int_ids, self.alt_shapes = int_ids, alt_shapes
+        self.int_ids, self.alt_shapes, self.minimal = int_ids, alt_shapes, minimal
         self.state: State = build_state(seed, int_ids=int_ids)
-        self.app = create_app(self.state, token_ttl=token_ttl, control=control, alt_shapes=alt_shapes)
+        self.app = create_app(
+            self.state, token_ttl=token_ttl, control=control, alt_shapes=alt_shapes, minimal=minimal
+        )
         self._runner: web.AppRunner | None = None
 
     @property
@@ -120,6 +135,19 @@ class Sandbox:
 
     def clear_faults(self) -> None:
         self.app[SETTINGS].faults.clear()
+
+    def set_jobs(self, polls: int = 3, *, delay: float = 0.0, error: str | None = None) -> JobPlan:
+        """How the jobs queued from now on behave: the poll that may end them, a delay, a failure.
+
+        ``GET /api/v1/celery/jobs/{id}`` answers ``pending`` first, ``started``
+        until the ``polls``-th poll and until ``delay`` seconds have passed, then
+        ``success``, or ``failed`` with ``error`` when it is set.
+        """
+        plan = self.app[SETTINGS].job_plan = JobPlan(polls, delay, error)
+        return plan
+
+    def reset_jobs(self) -> None:
+        self.app[SETTINGS].job_plan = JobPlan()
 
     async def start(self) -> None:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)

@@ -1,7 +1,9 @@
-"""Offline, deterministic product similarity: cosine over character trigrams.
+"""Offline, deterministic similarity: cosine over character trigrams, and a keyword score.
 
 Text is folded first (lower case, Vietnamese diacritics removed, ``đ`` to
-``d``), so ``ca phe rang xay`` finds ``Cà phê Robusta rang xay``.
+``d``), so ``ca phe rang xay`` finds ``Cà phê Robusta rang xay``. The
+trigram cosine stands in for a vector search; :func:`keyword_score` (the
+share of the query's words found in a text) for a keyword search.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import math
 import unicodedata
 from collections import Counter
 
-__all__ = ["TrigramIndex", "fold"]
+__all__ = ["TrigramIndex", "fold", "keyword_score"]
 
 
 def fold(text: str) -> str:
@@ -56,3 +58,12 @@ class TrigramIndex:
                 scored.append((score, 1, index, field))
         scored.sort(key=lambda s: (-s[0], s[1], s[2]))
         return [(self.records[i], round(score, 4), field) for score, _, i, field in scored[:top_k]]
+
+
+def keyword_score(query: str, *texts: str | None) -> float:
+    """The share of the query's words (folded) that occur in one of ``texts``, rounded to 4 places."""
+    words = fold(query).split()
+    if not words:
+        return 0.0
+    haystack = " ".join(fold(t) for t in texts if t)
+    return round(sum(word in haystack for word in words) / len(words), 4)

@@ -2,7 +2,9 @@
 
 Records are plain dicts in the API's own shape. Ids are UUID strings, or, for
 vendors, products and invoices when ``int_ids`` is on, positive integers
-handed out in order (the backend's older records look like that).
+handed out in order (the backend's older records look like that). Payments,
+reports and jobs always have UUID ids. The journal is not stored: it is
+derived from the invoices and payments on each request (:mod:`.ledger`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import datetime as dt
 import re
 import uuid
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -23,6 +26,7 @@ __all__ = [
     "invoice_key",
     "key_of",
     "now",
+    "paid_amount",
     "parent_tax_id",
     "same_company",
 ]
@@ -58,6 +62,11 @@ def key_of(invoice: dict[str, Any]) -> InvoiceKey:
     )
 
 
+def paid_amount(payments: list[dict[str, Any]]) -> Decimal:
+    """What ``payments`` (one invoice's) paid: the sum of those not cancelled."""
+    return sum((Decimal(str(p["amount"])) for p in payments if p["status"] != "cancelled"), Decimal(0))
+
+
 @attrs.define
 class State:
     """All sandbox data, plus the sessions; a restart resets it."""
@@ -78,6 +87,13 @@ class State:
     refresh_tokens: dict[str, str] = attrs.Factory(dict)  # token -> user id
     refresh_of: dict[str, str] = attrs.Factory(dict)  # access token -> the refresh token issued with it
     issued_tokens: list[str] = attrs.Factory(list)
+    payments: dict[str, list[dict[str, Any]]] = attrs.Factory(dict)  # entity id -> in the order made
+    payment_index: dict[str, dict[str, Any]] = attrs.Factory(dict)
+    registry: dict[str, dict[str, Any]] = attrs.Factory(dict)  # tax id -> the registry's company record
+    renamed_tax_ids: tuple[str, ...] = ()  # companies the registry names otherwise than their invoices
+    unregistered_tax_ids: tuple[str, ...] = ()  # counterparties' tax ids the registry does not know
+    reports: dict[str, dict[str, Any]] = attrs.Factory(dict)  # report id -> the generated report
+    jobs: dict[str, Any] = attrs.Factory(dict)  # job id -> jobs.Job
     counts: Counter[str] = attrs.Factory(Counter)
     int_ids: bool = False
     last_ids: Counter[str] = attrs.Factory(Counter)  # kind -> the last integer id handed out
@@ -137,6 +153,15 @@ class State:
         self.entities[entity["id"]] = entity
         self.memberships[(owner_id, entity["id"])] = "owner"
         self.invoices[entity["id"]], self.vendors[entity["id"]], self.products[entity["id"]] = [], [], []
+        self.payments[entity["id"]] = []
+
+    def payments_of(self, invoice: dict[str, Any]) -> list[dict[str, Any]]:
+        """The invoice's payments, in the order they were made."""
+        return [p for p in self.payments.get(invoice["entity_id"], ()) if p["invoice_id"] == invoice["id"]]
+
+    def add_payment(self, payment: dict[str, Any]) -> None:
+        self.payments[payment["entity_id"]].append(payment)
+        self.payment_index[payment["id"]] = payment
 
     def tax_id_taken(self, tax_id: str, other_than: str | None = None) -> bool:
         return any(e["tax_id"] == tax_id and e["id"] != other_than for e in self.entities.values())

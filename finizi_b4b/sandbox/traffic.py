@@ -33,7 +33,16 @@ SEEN_HEADERS = (
 )
 SEEN_LIMIT = 10_000
 AGENT_HEADERS = ("x-agent-session-id", "x-agent-tool-call-id", "x-agent-tool-name")
-AUDITED_ROUTES = frozenset({"entities.create", "entities.update", "invoices.import_xml"})  # the mutations
+AUDITED_ROUTES = frozenset(  # the mutations
+    {
+        "entities.create",
+        "entities.update",
+        "invoices.import_xml",
+        "payments.create",
+        "payments.from_invoice",
+        "reports.generate",
+    }
+)
 
 
 @attrs.frozen

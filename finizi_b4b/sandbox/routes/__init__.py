@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.routes import auth, entities, imports, invoices, products, vendors
+from finizi_b4b.sandbox.routes import (
+    auth,
+    entities,
+    imports,
+    invoices,
+    journal,
+    payments,
+    products,
+    registry,
+    reports,
+    vendors,
+)
 
 __all__ = ["ROUTES"]
 
@@ -15,4 +26,8 @@ ROUTES: tuple[web.RouteTableDef, ...] = (
     imports.routes,
     vendors.routes,
     products.routes,
+    payments.routes,
+    journal.routes,
+    reports.routes,
+    registry.routes,
 )

@@ -1,4 +1,8 @@
-"""Routes: health, login, token refresh, logout, the current user."""
+"""Routes: health, login, token refresh, logout, the current user.
+
+In minimal mode login answers only the tokens and ``user_id``, refresh only
+the tokens, and ``/users/me`` only ``{"id"}`` (:mod:`finizi_b4b.sandbox.minimal`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import hmac
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.context import STATE
+from finizi_b4b.sandbox.context import SETTINGS, STATE
+from finizi_b4b.sandbox.minimal import LOGIN_KEYS, REFRESH_KEYS, only
 from finizi_b4b.sandbox.problems import Problems, object_body, string
 from finizi_b4b.sandbox.responses import json_response, unauthorized
 from finizi_b4b.sandbox.routes.common import API
@@ -36,7 +41,8 @@ async def login(request: web.Request) -> web.Response:
     known = state.passwords.get(user_id or "", "")
     if not hmac.compare_digest(known.encode(), (password or "").encode()) or not user_id:
         raise unauthorized("Incorrect phone number or password")
-    return json_response(issue_tokens(request, user_id))
+    issued = issue_tokens(request, user_id)
+    return json_response(only(issued, LOGIN_KEYS) if request.app[SETTINGS].minimal else issued)
 
 
 @routes.post(f"{API}/auth/refresh", name="auth.refresh")
@@ -51,7 +57,7 @@ async def refresh(request: web.Request) -> web.Response:
         raise unauthorized("Invalid or expired refresh token")
     issued = issue_tokens(request, user_id)
     kept = ("access_token", "refresh_token", "token_type", "expires_in")
-    return json_response({k: issued[k] for k in kept})
+    return json_response(only(issued, REFRESH_KEYS if request.app[SETTINGS].minimal else kept))
 
 
 @routes.post(f"{API}/auth/logout", name="auth.logout")
@@ -66,4 +72,5 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get(f"{API}/users/me", name="users.me")
 async def me(request: web.Request) -> web.Response:
-    return json_response(current_user(request))
+    user = current_user(request)
+    return json_response({"id": user["id"]} if request.app[SETTINGS].minimal else user)

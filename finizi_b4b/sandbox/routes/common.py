@@ -1,4 +1,9 @@
-"""What the route modules share: paging, text matching, one record of an entity, the API prefix."""
+"""What the route modules share: paging, text matching, one record of an entity, the API prefix.
+
+The routes of contract part B check ``X-Entity-Id`` with :func:`scoped_entity`
+(422 when a route requires it and it is missing, 403 when it names another
+entity than the path) or take their entity from it (:func:`header_entity`).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,24 @@ from typing import Any
 from aiohttp import web
 
 from finizi_b4b.sandbox.context import STATE
-from finizi_b4b.sandbox.problems import Problems, integer, path_id
+from finizi_b4b.sandbox.problems import Problems, date, integer, path_id, record_id
 from finizi_b4b.sandbox.responses import error
 from finizi_b4b.sandbox.similarity import fold
 from finizi_b4b.sandbox.state import State
-from finizi_b4b.sandbox.tokens import current_user, entity_for
+from finizi_b4b.sandbox.tokens import current_user, entity_access, entity_for
 
-__all__ = ["API", "MAX_PAGE_SIZE", "list_request", "matches_text", "owned_record", "paged", "paging"]
+__all__ = [
+    "API",
+    "MAX_PAGE_SIZE",
+    "date_range",
+    "header_entity",
+    "list_request",
+    "matches_text",
+    "owned_record",
+    "paged",
+    "paging",
+    "scoped_entity",
+]
 
 API = "/api/v1"
 MAX_PAGE_SIZE = 200
@@ -71,3 +87,53 @@ def owned_record(
 def matches_text(needle: str, *values: Any) -> bool:
     """``needle`` (already folded) occurs in one of ``values``, folded."""
     return any(needle in fold(str(v)) for v in values if v)
+
+
+def _entity_header(problems: Problems, request: web.Request, required: bool) -> str | None:
+    raw = request.headers.get("X-Entity-Id")
+    if raw is None:
+        if required:
+            problems.add(["header", "x-entity-id"], "missing", "Field required", None)
+        return None
+    return record_id(problems, "header", "x-entity-id", raw, integer_ids=False)
+
+
+def scoped_entity(
+    request: web.Request, problems: Problems | None = None, *, header_required: bool = True
+) -> tuple[dict[str, Any], str]:
+    """The entity in the path and the user's role, checked against ``X-Entity-Id``.
+
+    ``problems`` (the query's, say) are raised together with a missing header.
+    """
+    user = current_user(request)
+    problems = problems or Problems()
+    header = _entity_header(problems, request, header_required)
+    problems.raise_any()
+    entity, role = entity_for(request, user)
+    if header is not None and header != entity["id"]:
+        raise error(403, "The X-Entity-Id header names another entity than the path")
+    return entity, role
+
+
+def header_entity(request: web.Request) -> dict[str, Any]:
+    """The entity ``X-Entity-Id`` names, for a path that names none (422 missing, 404, 403 as elsewhere)."""
+    user = current_user(request)
+    problems = Problems()
+    header = _entity_header(problems, request, True)
+    problems.raise_any()
+    entity, _ = entity_access(request.app[STATE], user, header or "")
+    return entity
+
+
+def date_range(problems: Problems, request: web.Request, *, required: bool) -> tuple[str | None, str | None]:
+    """``from_date`` and ``to_date`` (ISO dates, ends included); a 422 item when missing if required."""
+    values = []
+    for name in ("from_date", "to_date"):
+        raw = request.query.get(name)
+        if raw is None and required:
+            problems.add(["query", name], "missing", "Field required", None)
+        values.append(date(problems, name, raw))
+    first, last = values
+    if first and last and first > last:
+        problems.add(["query", "to_date"], "value_error", "Value error, to_date is before from_date", last)
+    return first, last

@@ -1,4 +1,8 @@
-"""Routes: the user's entities (companies), and creating, reading and changing one."""
+"""Routes: the user's entities (companies), and creating, reading and changing one.
+
+In minimal mode the user's entities carry ``id``, ``name``, ``role``, and
+``tax_id`` only when ``detailed=true`` is sent (:mod:`finizi_b4b.sandbox.minimal`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from finizi_b4b.sandbox.context import SETTINGS, STATE
+from finizi_b4b.sandbox.minimal import entity_item
 from finizi_b4b.sandbox.problems import Problems, boolean, object_body, string
 from finizi_b4b.sandbox.responses import error, json_response
 from finizi_b4b.sandbox.routes.common import API
@@ -52,9 +57,10 @@ async def my_entities(request: web.Request) -> web.Response:
     problems = Problems()
     detailed = boolean(problems, "detailed", request.query.get("detailed"), False)
     problems.raise_any()
-    state = request.app[STATE]
-    items = [_view(state, entity, role, detailed) for entity, role in state.entities_of(user["id"])]
-    return json_response({"items": items} if request.app[SETTINGS].alt_shapes else items)
+    state, box = request.app[STATE], request.app[SETTINGS]
+    view = entity_item if box.minimal else lambda entity, role, detailed: _view(state, entity, role, detailed)
+    items = [view(entity, role, detailed) for entity, role in state.entities_of(user["id"])]
+    return json_response({"items": items} if box.alt_shapes else items)
 
 
 @routes.post(f"{API}/entities", name="entities.create")

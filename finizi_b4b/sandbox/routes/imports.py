@@ -4,6 +4,8 @@ The direction follows from which side is the entity: the buyer makes it a
 purchase (0), the seller a sale (1). Either side may name the entity by one
 of its branch tax ids (the entity's tax id plus ``-NNN``). ``queued_jobs`` lists
 job ids as strings; with the alternative shapes, job objects ``{"id", "job", "status"}``.
+In minimal mode the answer (still 201) is only ``{"queued_jobs": [...]}``; the
+invoice is created all the same.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from aiohttp import web
 from finizi_b4b.einvoice_xml import InvoiceXMLError, parse_einvoice
 from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.data import make_invoice
+from finizi_b4b.sandbox.jobs import queue_job
 from finizi_b4b.sandbox.problems import Problems, boolean
 from finizi_b4b.sandbox.responses import error, json_response
 from finizi_b4b.sandbox.routes.common import API
@@ -115,6 +118,9 @@ async def import_invoice_xml(request: web.Request) -> web.Response:
     jobs: list[Any] = []
     if auto_classify:
         job_id = str(uuid.uuid4())
+        queue_job(state, request.app[SETTINGS].job_plan, job_id, "classify_line_items", entity["id"])
         job = {"id": job_id, "job": "classify_line_items", "status": "queued"}
         jobs.append(job if alt_shapes else job_id)
+    if request.app[SETTINGS].minimal:
+        return json_response({"queued_jobs": jobs}, status=201)
     return json_response({**invoice, "source": "xml", "queued_jobs": jobs}, status=201)

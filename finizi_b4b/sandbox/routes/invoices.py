@@ -5,6 +5,11 @@ A list answer carries, besides the page, ``total_amount`` (the sum of
 page) and ``aggregations``: ``count``, ``total_amount_before_tax``,
 ``total_tax_amount``, ``total_amount``, and the same sums ``by_currency`` and
 ``by_status``, all over the filtered set.
+
+In minimal mode (:mod:`finizi_b4b.sandbox.minimal`) a list page has neither,
+its items only the minimal keys (with ``vendor_name``), and the statistics
+summary ignores ``date_from`` and ``date_to``: all-time figures, the dates
+neither checked nor echoed.
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from typing import Any
 
 from aiohttp import web
 
-from finizi_b4b.sandbox.context import STATE
+from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.data import STATUSES
+from finizi_b4b.sandbox.minimal import invoice_item
 from finizi_b4b.sandbox.problems import Problems, date, integer, record_id
 from finizi_b4b.sandbox.responses import json_response
 from finizi_b4b.sandbox.routes.common import API, matches_text, owned_record, paged, paging
@@ -103,6 +109,8 @@ async def list_invoices(request: web.Request) -> web.Response:
             )
         )
     ]
+    if request.app[SETTINGS].minimal:
+        return json_response(paged(found, page, size, invoice_item))
     aggregations = aggregate(found)
     return json_response(
         {**paged(found, page, size, _summary), "total_amount": aggregations["total_amount"]}
@@ -113,9 +121,10 @@ async def list_invoices(request: web.Request) -> web.Response:
 @routes.get(f"{API}/entities/{{entity_id}}/invoices/stats/summary", name="invoices.stats")
 async def invoice_stats(request: web.Request) -> web.Response:
     entity, _ = entity_for(request, current_user(request))
+    minimal = request.app[SETTINGS].minimal
     problems = Problems()
-    date_from = date(problems, "date_from", request.query.get("date_from"))
-    date_to = date(problems, "date_to", request.query.get("date_to"))
+    date_from = None if minimal else date(problems, "date_from", request.query.get("date_from"))
+    date_to = None if minimal else date(problems, "date_to", request.query.get("date_to"))
     problems.raise_any()
     by_status = {status: {"count": 0, "total_amount": 0} for status in STATUSES}
     by_direction = {"purchase": _bucket(), "sales": _bucket()}
@@ -130,11 +139,11 @@ async def invoice_stats(request: web.Request) -> web.Response:
             continue
         _add(totals, inv)
         _add(by_direction["sales" if inv["direction"] == 1 else "purchase"], inv)
+    dates = {} if minimal else {"date_from": date_from, "date_to": date_to}
     return json_response(
         {
             "entity_id": entity["id"],
-            "date_from": date_from,
-            "date_to": date_to,
+            **dates,
             "currency": "VND",
             "total_count": totals["count"],
             "total_amount_before_tax": totals["total_amount_before_tax"],

@@ -6,7 +6,8 @@ Products follow the backend's ``ProductBase``: ``code`` (the SKU),
 requires the ``X-Entity-Id`` header (a FastAPI 422 when it is missing, 403
 when it names another entity than the body's ``entity_id``). Each result's
 ``entity_id`` is the product's id (the searched object is that API's
-"entity"); with the alternative shapes its ``data`` carries no ``id``.
+"entity"); with the alternative shapes its ``data`` carries no ``id``. In
+minimal mode a product page carries only ``items``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pydantic
 from aiohttp import web
 
 from finizi_b4b.sandbox.context import SETTINGS, STATE
+from finizi_b4b.sandbox.minimal import PRODUCT_PAGE_KEYS, only
 from finizi_b4b.sandbox.problems import Problems, json_body, record_id, validate
 from finizi_b4b.sandbox.responses import error, json_response
 from finizi_b4b.sandbox.routes.common import API, list_request, matches_text, paged
@@ -45,7 +47,8 @@ async def list_products(request: web.Request) -> web.Response:
     if request.query.get("search"):
         needle = fold(request.query["search"])
         products = [p for p in products if matches_text(needle, p["name"], p["code"], p["description"])]
-    return json_response(paged(sorted(products, key=lambda p: p["code"]), page, size))
+    answer = paged(sorted(products, key=lambda p: p["code"]), page, size)
+    return json_response(only(answer, PRODUCT_PAGE_KEYS) if request.app[SETTINGS].minimal else answer)
 
 
 @routes.post(f"{API}/semantic-search/products/search", name="products.similar")

@@ -5,7 +5,8 @@ The search by tax id answers ``{"success": true, "data": {"vendor": {...},
 alternative shapes it answers as older servers do, ``{"vendor": {...}}``,
 and a tax id it does not know is not a 404: when the last digit of the tax
 id as sent is even the answer is ``{"success": true, "data": {"vendor":
-null}}``, when odd ``{"success": true, "data": null}``.
+null}}``, when odd ``{"success": true, "data": null}``. In minimal mode a
+vendor page carries only ``items`` and ``total``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from finizi_b4b.sandbox.context import SETTINGS, STATE
+from finizi_b4b.sandbox.minimal import VENDOR_PAGE_KEYS, only
 from finizi_b4b.sandbox.problems import Problems, object_body, string
 from finizi_b4b.sandbox.responses import error, json_response
 from finizi_b4b.sandbox.routes.common import API, list_request, matches_text, owned_record, paged
@@ -43,7 +45,8 @@ async def list_vendors(request: web.Request) -> web.Response:
     if request.query.get("q"):
         needle = fold(request.query["q"])
         vendors = [v for v in vendors if matches_text(needle, v["name"], v["tax_id"], v["address"])]
-    return json_response(paged(vendors, page, size))
+    answer = paged(vendors, page, size)
+    return json_response(only(answer, VENDOR_PAGE_KEYS) if request.app[SETTINGS].minimal else answer)
 
 
 @routes.post(f"{API}/entities/{{entity_id}}/vendors/search-by-tax-id", name="vendors.by_tax_id")

@@ -33,3 +33,9 @@ async def int_api():
 async def alt_api():
     async for client in _serve(alt_shapes=True):
         yield client
+
+
+@pytest.fixture
+async def minimal_api():
+    async for client in _serve(minimal=True, control=True):
+        yield client

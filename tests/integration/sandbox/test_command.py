@@ -55,7 +55,17 @@ def test_help():
         [sys.executable, "-m", "finizi_b4b", "sandbox", "--help"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0
-    for option in ("--host", "--port", "--token-ttl", "--seed", "--control", "--int-ids", "--alt-shapes"):
+    options = (
+        "--host",
+        "--port",
+        "--token-ttl",
+        "--seed",
+        "--control",
+        "--int-ids",
+        "--alt-shapes",
+        "--minimal",
+    )
+    for option in options:
         assert option in done.stdout
 
 
