@@ -12,16 +12,24 @@ escapes, and :class:`EscapedLogs` does it for every argument of a log line.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
-__all__ = ["BadPath", "EscapedLogs", "expand", "is_text", "shown"]
+from finizi_b4b.errors import ToolError
+
+__all__ = ["BadPath", "EscapedLogs", "expand", "is_text", "sendable_errors", "shown"]
 
 # C0 and C1 control characters, DEL, and the lone surrogates that stand for bytes that were not UTF-8.
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _SHOWN_AT_MOST = 300
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class BadPath(ValueError):
@@ -50,6 +58,23 @@ def shown(text: str, *, limit: int | None = _SHOWN_AT_MOST) -> str:
     if limit is not None and len(text) > limit:
         text = text[:limit] + "…"
     return _UNSHOWABLE.sub(_escape, text)
+
+
+def sendable_errors(read: Callable[P, T]) -> Callable[P, T]:
+    """``read`` (a function that reads a local file) with the message of any :class:`ToolError` it
+    raises made sendable: a path in it that is not valid text (``~`` expanded to a home folder whose
+    name is not UTF-8) is escaped, where it would have made the result impossible to send."""
+
+    @functools.wraps(read)
+    def reading(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return read(*args, **kwargs)
+        except ToolError as error:
+            if not is_text(error.message):
+                error.message = shown(error.message, limit=None)
+            raise
+
+    return reading
 
 
 def expand(text: str) -> Path:

@@ -28,6 +28,7 @@ from finizi_b4b.einvoice_xml import (
     text_as_utf8,
 )
 from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.paths import sendable_errors
 from finizi_b4b.tools.base import Call, Handler, direction_label
 
 __all__ = ["MAX_XML_BYTES", "ImportTools", "load_xml_file", "parse", "read_xml_file", "upload_ready"]
@@ -119,7 +120,7 @@ def _as_utf8(content: bytes | None, text: str | None) -> bytes:
 
 async def load_xml_file(path: str) -> tuple[str, bytes]:
     """The file's name and its XML as UTF-8, at most 5 MB (read in a worker thread)."""
-    filename, raw = await anyio.to_thread.run_sync(read_xml_file, path)
+    filename, raw = await anyio.to_thread.run_sync(sendable_errors(read_xml_file), path)
     content = _as_utf8(raw, None)
     if len(content) > MAX_XML_BYTES:
         raise _too_large(f"{filename} (as UTF-8)")

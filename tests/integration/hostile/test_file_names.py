@@ -7,7 +7,8 @@ say how many (over a real stdio process, where a name that reached the wire woul
 end the server, and in process in both protocol eras); a name with a control
 character is valid text and is listed, escaped, and never reaches a log line. A
 folder given as ``~nosuchuser/...`` is a bad argument (-32602 naming it), not a
-crash of the handler.
+crash of the handler. A home folder whose name is not UTF-8, reached through
+``~``, is escaped in the import tool's file errors, which stay tool results.
 """
 
 from __future__ import annotations
@@ -165,3 +166,31 @@ def test_a_file_name_in_a_log_line_is_escaped(raw_server, tmp_path):
     assert "H\\xf3a \\xf0\\xf5n/session\\x0a2026-01-01 ERROR forged\\x1b[2J.jsonl" in lines[0]
     assert not any(line.startswith("2026-01-01 ERROR forged") for line in stderr.splitlines())
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", stderr) and "\ufffd" not in stderr
+
+
+def test_a_home_folder_whose_name_is_not_text_is_escaped_in_a_file_error(raw_server, tmp_path, world):
+    home = os.fsencode(tmp_path) + b"/" + "Hóa đơn".encode("cp1258")
+    os.mkdir(home)
+    server = raw_server("serve", "--sandbox", env={"HOME": os.fsdecode(home)})
+    assert server.initialize() is not None
+    one = {"entity_id": world.big, "file_path": "~/missing.xml", "preview": True}
+    batch = {"entity_id": world.big, "file_paths": ["~/missing.xml"], "preview": True}
+    answers = [
+        server.request(
+            {
+                "jsonrpc": "2.0",
+                "id": n,
+                "method": "tools/call",
+                "params": {"name": "import_invoice_xml", "arguments": a},
+            },
+            timeout=30,
+        )
+        for n, a in enumerate((one, batch))
+    ]
+    code, stderr = server.finish()
+    assert code == 0, stderr
+    for answer in answers:
+        assert answer is not None and "result" in answer, answer  # not a JSON-RPC error
+        text = answer["result"]["content"][0]["text"]
+        assert "H\\\\xf3a \\\\xf0\\\\xf5n/missing.xml" in text, text  # JSON of the escaped name
+    assert json.loads(answers[0]["result"]["content"][0]["text"])["code"] == "file_not_found"
