@@ -5,7 +5,8 @@ the handlers (registered in ``finizi_b4b.tools.TOOLS``), the automatic sign-in
 with the configured credentials, the router (read-only mode included) and any
 call observers (the cassette recorder is one) into the low-level MCP server;
 each connection gets one :class:`~finizi_b4b.runtime.Runtime`. :func:`run` is
-``finizi-b4b serve``: the settings from the environment, the optional
+``finizi-b4b serve``: the settings from the environment, log lines whose
+arguments are escaped (:class:`~finizi_b4b.paths.EscapedLogs`), the optional
 embedded sandbox, recording, the stdio loop of :mod:`finizi_b4b.stdio`, and
 Ctrl-C, which stops the server at once.
 """
