@@ -30,12 +30,13 @@ outcome. It is used at most once successfully: a session started (by it or by
 backend refused are not tried again (each later call gets the same refusal).
 A ``login`` that fails leaves it as it was, so that made-up credentials
 cannot switch it off. A failure that may pass (the backend down) leaves it
-armed. When the backend accepts the credentials but refuses the session it
-has just opened (``session_check_failed``), the next attempt waits, from
-:data:`CHECK_BACKOFF_FIRST` seconds doubling to :data:`CHECK_BACKOFF_LONGEST`,
-and every call meanwhile gets that failure with the time left, so that a
-burst of calls (or of completion keystrokes) makes a few logins a minute at
-most, not one each.
+armed. When the backend accepts the credentials but the session it has just
+opened fails its check (refused: ``session_check_failed``; or any other
+failure, whose error carries the fact ``after_login``), the next attempt
+waits, from :data:`CHECK_BACKOFF_FIRST` seconds doubling to
+:data:`CHECK_BACKOFF_LONGEST`, and every call meanwhile gets that failure
+(with the time left when it may pass), so that a burst of calls (or of
+completion keystrokes) makes a few logins a minute at most, not one each.
 
 Nothing here writes words for the model: failures are :class:`ApiError`.
 """
@@ -207,27 +208,22 @@ class SessionStore:
         return self._refused is not None
 
     def _wait_out_backoff(self) -> None:
-        """The last failure again, with the seconds left, while the wait after a failed check runs."""
+        """The last failure again, while the wait after a failed session check runs."""
         failure = self._auto_failure
-        if failure is None or failure.code is not ErrorCode.SESSION_CHECK_FAILED:
+        if failure is None or not failure.facts.get("after_login"):
             return
         left = self._not_before - anyio.current_time()
         if left > 0:
-            raise ApiError(
-                failure.code,
-                failure.reason,
-                status=failure.status,
-                detail=failure.detail,
-                subject=failure.subject,
-                retryable=True,
-                retry_after=left,
-                facts=failure.facts,
-            )
+            again = failure.clone()
+            if again.retryable:
+                again.retry_after = left
+            raise again
 
     def _back_off(self, failure: ApiError) -> None:
         self._backoff = min(CHECK_BACKOFF_LONGEST, max(CHECK_BACKOFF_FIRST, self._backoff * 2))
         self._not_before = anyio.current_time() + self._backoff
-        failure.retryable, failure.retry_after = True, self._backoff
+        if failure.retryable:
+            failure.retry_after = self._backoff
 
     async def sign_in_automatically(self) -> None:
         """Make sure a session is open, signing in with the configured credentials if armed.
@@ -260,7 +256,7 @@ class SessionStore:
             try:
                 tokens, user = await attempt()
             except ApiError as exc:
-                if exc.code is ErrorCode.SESSION_CHECK_FAILED:
+                if exc.facts.get("after_login"):
                     self._back_off(exc)
                 self._auto_failure = exc
                 if exc.code is ErrorCode.CONFIGURED_CREDENTIALS_REFUSED:  # never tried again

@@ -33,8 +33,9 @@ def _at_login(exc: ApiError) -> bool:
 def sign_in_with(client: B4BClient, phone: str, password: str) -> SignIn:
     """A sign-in attempt: the login, then the user lookup; nothing is stored (the session store does).
 
-    A failure after the login was accepted (the lookup refused, or gave nothing usable)
-    is ``session_check_failed``: the session store waits before trying that again.
+    A failure after the login was accepted carries the fact ``after_login``, on which the
+    session store waits before trying again; the lookup refusing the new session (401 or
+    403) is ``session_check_failed``, other failures keep their own code and words.
     """
 
     async def attempt() -> tuple[TokenPair, dict[str, Any]]:
@@ -44,6 +45,9 @@ def sign_in_with(client: B4BClient, phone: str, password: str) -> SignIn:
         except ApiError as exc:
             if _at_login(exc):
                 raise
+            if exc.status not in (401, 403):
+                exc.facts["after_login"] = True
+                raise
             raise ApiError(
                 ErrorCode.SESSION_CHECK_FAILED,
                 "session_check",
@@ -51,7 +55,7 @@ def sign_in_with(client: B4BClient, phone: str, password: str) -> SignIn:
                 detail=exc.detail,
                 subject=exc.subject,
                 retryable=True,
-                facts={"cause": exc.code.value},
+                facts={"after_login": True},
             ) from None
         return tokens, _public_user(user)
 

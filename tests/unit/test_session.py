@@ -200,7 +200,13 @@ async def test_after_a_failed_session_check_the_next_attempts_wait(store) -> Non
     async def attempt():
         nonlocal attempts
         attempts += 1
-        raise ApiError(ErrorCode.SESSION_CHECK_FAILED, "session_check", status=401, retryable=True)
+        raise ApiError(
+            ErrorCode.SESSION_CHECK_FAILED,
+            "session_check",
+            status=401,
+            retryable=True,
+            facts={"after_login": True},
+        )
 
     store.arm(attempt)
     waits = []
@@ -215,6 +221,38 @@ async def test_after_a_failed_session_check_the_next_attempts_wait(store) -> Non
     assert store.signs_in_automatically  # still armed: tried again once the wait is over
 
 
+async def test_any_failure_after_the_login_was_accepted_waits_and_keeps_its_own_code(store) -> None:
+    attempts = 0
+
+    async def attempt():
+        nonlocal attempts
+        attempts += 1
+        raise ApiError(ErrorCode.BAD_RESPONSE, "redirect", status=307, facts={"after_login": True})
+
+    store.arm(attempt)
+    for _ in range(5):
+        with pytest.raises(ApiError) as err:
+            await store.sign_in_automatically()
+        assert (err.value.code, err.value.reason) == (ErrorCode.BAD_RESPONSE, "redirect")
+        assert not err.value.retryable and err.value.retry_after is None  # a wrong address will not pass
+    assert attempts == 1
+
+
+async def test_a_failure_at_the_login_itself_does_not_wait(store) -> None:
+    attempts = 0
+
+    async def attempt():
+        nonlocal attempts
+        attempts += 1
+        raise ApiError(ErrorCode.BACKEND_UNAVAILABLE, "connect", retryable=True)
+
+    store.arm(attempt)
+    for _ in range(3):
+        with pytest.raises(ApiError):
+            await store.sign_in_automatically()
+    assert attempts == 3
+
+
 async def test_the_wait_doubles_up_to_its_longest_and_a_success_ends_it(store, monkeypatch) -> None:
     monkeypatch.setattr("finizi_b4b.session.CHECK_BACKOFF_FIRST", 0.05)
     monkeypatch.setattr("finizi_b4b.session.CHECK_BACKOFF_LONGEST", 0.2)
@@ -222,7 +260,13 @@ async def test_the_wait_doubles_up_to_its_longest_and_a_success_ends_it(store, m
 
     async def attempt():
         if not outcomes.pop(0):
-            raise ApiError(ErrorCode.SESSION_CHECK_FAILED, "session_check", status=401, retryable=True)
+            raise ApiError(
+                ErrorCode.SESSION_CHECK_FAILED,
+                "session_check",
+                status=401,
+                retryable=True,
+                facts={"after_login": True},
+            )
         return TokenPair(access_token="auto-4", refresh_token=None), {"id": "u1"}
 
     store.arm(attempt)

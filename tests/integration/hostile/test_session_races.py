@@ -257,19 +257,19 @@ async def test_a_login_whose_user_lookup_fails_leaves_no_half_session() -> None:
     backend = Backend()
     backend.me_status = 500
     async with Client(server_for(backend)) as client:
-        assert body_of(await client.call_tool("login", {}))["code"] == "session_check_failed"
+        assert body_of(await client.call_tool("login", {}))["code"] == "backend_error"
         sent = len(backend.requests)
         after = body_of(await client.call_tool("whoami", {}))
         # The configured credentials are still armed: whoami signs in again and fails the same way,
         # and never asks for the user with a token kept from the failed login.
-        assert after["code"] == "session_check_failed"
+        assert after["code"] == "backend_error"
         assert [r.path for r in backend.requests[sent:]] == ["/api/v1/auth/login", "/api/v1/users/me"]
         # Signed in as alice, a failed switch to bob leaves alice fully signed in.
         backend.me_status = 200
         assert not (await client.call_tool("login", {})).is_error
         backend.me_status = 500
         failed = await client.call_tool("login", {"phone": "+84900000002", "password": "pw-bob-4567"})
-        assert body_of(failed)["code"] == "session_check_failed"
+        assert body_of(failed)["code"] == "backend_error"
         backend.me_status = 200
         assert body_of(await client.call_tool("whoami", {}))["user"]["id"] == "alice"
 
