@@ -30,6 +30,8 @@ class ErrorCode(StrEnum):
     MISSING_CREDENTIALS = "missing_credentials"
     # The credentials configured for the server (FINIZI_PHONE, FINIZI_PASSWORD) were refused by the API.
     CONFIGURED_CREDENTIALS_REFUSED = "configured_credentials_refused"
+    # The API accepted a login, then refused the session it had just opened when it was checked.
+    SESSION_CHECK_FAILED = "session_check_failed"
     READ_ONLY_MODE = "read_only_mode"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"

@@ -10,10 +10,13 @@
   credentials are configured. Any failure (not signed in, the API down, a slow
   answer) offers nothing rather than an error: completion is a convenience;
 - ``month``, ``date_from``, ``date_to``: recent months and quarter boundaries;
-- ``folder``: the sub-folders of the folder typed so far.
+- ``folder``: the sub-folders of the folder typed so far (:mod:`finizi_b4b.folders`).
 
-The handlers are plain ``(ctx, params)`` coroutines for the low-level server
-(``on_list_prompts``, ``on_get_prompt``, ``on_completion``) and work the same
+A prompt is offered only when the server runs every tool it asks for: in
+read-only mode the folder import is neither listed nor given (its last step
+imports). The handlers are the ``(ctx, params)`` methods of
+:class:`PromptHandlers`, one per server, for the low-level server
+(``on_list_prompts``, ``on_get_prompt``, ``on_completion``); they work the same
 in both protocol eras.
 """
 
@@ -21,13 +24,10 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import json
 import logging
-import os
 import re
 import unicodedata
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -35,16 +35,16 @@ import attrs
 import mcp.types as types
 from mcp.shared.exceptions import MCPError
 
+from finizi_b4b.folders import MAX_VALUES, folder_problem, import_plan, sub_folders, xml_files
+from finizi_b4b.folders import call_text as _call
+from finizi_b4b.paths import BadPath, is_text, shown
 from finizi_b4b.validation import ID_PATTERN, whole_value
 
-__all__ = ["PROMPTS", "complete", "get_prompt", "list_prompts", "xml_files"]
+__all__ = ["PROMPTS", "PromptHandlers"]
 
 log = logging.getLogger("finizi_b4b.prompts")
 
-MAX_VALUES = 100  # the most values one completion may carry
-BATCH = 100  # files per import_invoice_xml call
 COMPLETION_TIMEOUT = 10.0
-_SCAN_LIMIT = 10_000  # directory entries looked at, at most, for a listing or a completion
 _ID = re.compile(whole_value(ID_PATTERN))
 _MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])\Z")
 
@@ -64,6 +64,7 @@ class Prompt:
     description: str
     arguments: tuple[Argument, ...]
     render: Callable[[dict[str, str]], str]
+    tools: frozenset[str]  # every tool the prompt asks for
 
     def listed(self) -> types.Prompt:
         return types.Prompt(
@@ -100,20 +101,10 @@ def _top(value: str) -> str | None:
     return None if value.isascii() and value.isdigit() and 1 <= int(value) <= 50 else "must be 1 to 50"
 
 
-def _folder(value: str) -> str | None:
-    if "\x00" in value or not Path(value).expanduser().is_absolute():
-        return "must be an absolute path of a folder"
-    return None
-
-
 ENTITY = Argument("entity_id", "The entity (company), as list_entities shows it.", check=_entity_id)
 
 
 # -- the prompts -----------------------------------------------------------------------------------
-
-
-def _call(tool: str, arguments: dict[str, Any]) -> str:
-    return f"{tool} with {json.dumps(arguments, ensure_ascii=False)}"
 
 
 def _vat_review(args: dict[str, str]) -> str:
@@ -167,49 +158,6 @@ def _spend_review(args: dict[str, str]) -> str:
     )
 
 
-def xml_files(folder: str) -> tuple[list[str], int]:
-    """The paths of the ``.xml`` files in ``folder`` (not its sub-folders), sorted, and how many there
-    are; links are left out (the import refuses them). Blocking: run it in a worker thread."""
-    found = []
-    with os.scandir(Path(folder).expanduser()) as entries:
-        for count, entry in enumerate(entries):
-            if count >= _SCAN_LIMIT:
-                break
-            if entry.name.lower().endswith(".xml") and entry.is_file(follow_symlinks=False):
-                found.append(entry.path)
-    found.sort()
-    return found, len(found)
-
-
-def _import_folder(args: dict[str, str], files: list[str]) -> str:
-    folder, entity_id = args["folder"], args["entity_id"]
-    if not files:
-        return (
-            f"There are no .xml files in {folder}. Tell the user, and ask for the folder that holds the "
-            f"e-invoice XML files to import into entity {entity_id}."
-        )
-    batches = [files[start : start + BATCH] for start in range(0, len(files), BATCH)]
-    lines = [
-        f"Import the {len(files)} e-invoice XML file(s) of {folder} into entity {entity_id}.",
-        "",
-        "1. Check them first: call "
-        + _call("import_invoice_xml", {"entity_id": entity_id, "file_paths": batches[0], "preview": True})
-        + ". It reads each file and uploads nothing.",
-    ]
-    if len(batches) > 1:
-        lines.append(
-            f"   The files make {len(batches)} batches of at most {BATCH}; do the same for each of these:"
-        )
-        lines += [f"   {json.dumps(batch, ensure_ascii=False)}" for batch in batches[1:]]
-    lines += [
-        "2. Show the user the outcome: the new invoices (with totals), those already imported, and the "
-        "invalid or failed files with their reasons. Ask before importing.",
-        "3. Once the user agrees, call import_invoice_xml with the same file_paths and without preview, "
-        "and report the counts and each file that was not imported, with its reason.",
-    ]
-    return "\n".join(lines)
-
-
 PROMPTS: dict[str, Prompt] = {
     prompt.name: prompt
     for prompt in (
@@ -219,6 +167,7 @@ PROMPTS: dict[str, Prompt] = {
             "Output and input VAT of an entity for one month, what is payable, and what to check.",
             (ENTITY, Argument("month", "The month, as YYYY-MM.", check=_month)),
             _vat_review,
+            frozenset({"summarize_invoices", "list_invoices"}),
         ),
         Prompt(
             "vendor_spend_review",
@@ -231,13 +180,18 @@ PROMPTS: dict[str, Prompt] = {
                 Argument("top", "How many suppliers to show (default 12).", required=False, check=_top),
             ),
             _spend_review,
+            frozenset({"summarize_invoices", "get_vendor"}),
         ),
         Prompt(
             "import_invoice_folder",
             "Import a folder of invoices",
             "Preview, then import, every e-invoice XML file of a local folder into an entity.",
-            (ENTITY, Argument("folder", "Absolute path of the folder with the XML files.", check=_folder)),
-            lambda args: _import_folder(args, []),  # rendered with the folder's files by get_prompt
+            (
+                ENTITY,
+                Argument("folder", "Absolute path of the folder with the XML files.", check=folder_problem),
+            ),
+            lambda args: "",  # rendered with the folder's files by get_prompt
+            frozenset({"import_invoice_xml"}),
         ),
     )
 }
@@ -267,29 +221,6 @@ def _checked(prompt: Prompt, given: dict[str, str]) -> dict[str, str]:
     if problems:
         raise _invalid(f"Invalid arguments for prompt {prompt.name}: " + "; ".join(problems))
     return {key: value for key, value in given.items() if value != ""}
-
-
-async def list_prompts(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListPromptsResult:
-    return types.ListPromptsResult(prompts=[prompt.listed() for prompt in PROMPTS.values()])
-
-
-async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
-    prompt = PROMPTS.get(params.name)
-    if prompt is None:
-        raise _invalid(f"There is no prompt named {params.name[:64]!r}. Prompts: {', '.join(PROMPTS)}.")
-    args = _checked(prompt, dict(params.arguments or {}))
-    if prompt.name == "import_invoice_folder":
-        try:
-            files, _ = await anyio.to_thread.run_sync(xml_files, args["folder"])
-        except OSError as exc:
-            raise _invalid(f"Cannot read the folder {args['folder']}: {exc.strerror or exc}.") from None
-        text = _import_folder(args, files)
-    else:
-        text = prompt.render(args)
-    return types.GetPromptResult(
-        description=prompt.description,
-        messages=[types.PromptMessage(role="user", content=types.TextContent(text=text))],
-    )
 
 
 def _fold(text: str) -> str:
@@ -338,22 +269,6 @@ def _quarter_days(typed: str, today: dt.date, ends: bool) -> list[str]:
     return [d for d in days if d.startswith(typed)]
 
 
-def _folders(typed: str) -> list[str]:
-    """Sub-folders of the folder typed so far whose names start as typed. Blocking."""
-    if not typed or not Path(typed).expanduser().is_absolute():
-        return []
-    path = Path(typed).expanduser()
-    parent, start = (path, "") if typed.endswith(os.sep) else (path.parent, path.name)
-    found = []
-    with os.scandir(parent) as entries:
-        for count, entry in enumerate(entries):
-            if count >= _SCAN_LIMIT or len(found) > MAX_VALUES:
-                break
-            if entry.name.startswith(start) and not entry.name.startswith(".") and entry.is_dir():
-                found.append(entry.path)
-    return sorted(found)
-
-
 async def _values(ctx: Any, name: str, typed: str) -> list[str]:
     today = dt.date.today()
     if name == "entity_id":
@@ -362,23 +277,80 @@ async def _values(ctx: Any, name: str, typed: str) -> list[str]:
         return _months(typed, today)
     if name in ("date_from", "date_to"):
         return _quarter_days(typed, today, ends=name == "date_to")
-    if name == "folder":
-        return await anyio.to_thread.run_sync(_folders, typed)
     return []
 
 
-async def complete(ctx: Any, params: types.CompleteRequestParams) -> types.CompleteResult:
-    values: list[str] = []
-    ref = params.ref
-    if isinstance(ref, types.PromptReference) and ref.name in PROMPTS:
+def _sendable(text: str) -> str:
+    """``text`` as it may go on the wire: should a name that is not valid text have slipped in, it is
+    escaped rather than left to stop the server (no JSON can carry it)."""
+    return text if is_text(text) else shown(text, limit=None)
+
+
+@attrs.frozen
+class PromptHandlers:
+    """The prompt handlers of one server, offering the prompts whose tools it runs.
+
+    ``refused`` names the tools the server refuses (the write tools in read-only
+    mode); a prompt that asks for one of them is neither listed nor given nor
+    completed.
+    """
+
+    refused: frozenset[str] = frozenset()
+
+    def offered(self) -> list[Prompt]:
+        return [prompt for prompt in PROMPTS.values() if not prompt.tools & self.refused]
+
+    async def list_prompts(
+        self, ctx: Any, params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=[prompt.listed() for prompt in self.offered()])
+
+    async def get_prompt(self, ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        offered = ", ".join(prompt.name for prompt in self.offered())
+        prompt = PROMPTS.get(params.name)
+        if prompt is None:
+            raise _invalid(f"There is no prompt named {shown(params.name, limit=64)!r}. Prompts: {offered}.")
+        if prompt.tools & self.refused:
+            needs = ", ".join(sorted(prompt.tools & self.refused))
+            raise _invalid(
+                f"The prompt {prompt.name} is not available in read-only mode: it asks for {needs}, which "
+                f"changes data in Finizi and is refused. Prompts: {offered}."
+            )
+        args = _checked(prompt, dict(params.arguments or {}))
+        if prompt.name == "import_invoice_folder":
+            try:
+                files = await anyio.to_thread.run_sync(xml_files, args["folder"])
+            except (OSError, BadPath) as exc:
+                why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise _invalid(f"Cannot read the folder {shown(args['folder'])}: {why}.") from None
+            text = import_plan(args, files)
+        else:
+            text = prompt.render(args)
+        return types.GetPromptResult(
+            description=prompt.description,
+            messages=[types.PromptMessage(role="user", content=types.TextContent(text=_sendable(text)))],
+        )
+
+    async def complete(self, ctx: Any, params: types.CompleteRequestParams) -> types.CompleteResult:
+        ref, name, typed = params.ref, params.argument.name, params.argument.value
+        values: list[str] = []
+        total: int | None = 0
+        has_more = False
+        prompt = PROMPTS.get(ref.name) if isinstance(ref, types.PromptReference) else None
         try:
-            values = await _values(ctx, params.argument.name, params.argument.value)
+            if prompt is None or prompt.tools & self.refused:
+                pass
+            elif name == "folder":
+                folders = await anyio.to_thread.run_sync(sub_folders, typed)
+                values, total, has_more = list(folders.paths), folders.total, folders.has_more
+            else:
+                found = await _values(ctx, name, typed)
+                values, total, has_more = found[:MAX_VALUES], len(found), len(found) > MAX_VALUES
         except anyio.get_cancelled_exc_class():
             raise
         except Exception as exc:  # a completion that cannot be made offers nothing
-            log.info("no completion for %s: %s", params.argument.name, type(exc).__name__)
-            values = []
-    shown = values[:MAX_VALUES]
-    return types.CompleteResult(
-        completion=types.Completion(values=shown, total=len(values), has_more=len(values) > len(shown))
-    )
+            log.info("no completion for %s: %s", shown(name, limit=64), type(exc).__name__)
+            values, total, has_more = [], 0, False
+        return types.CompleteResult(
+            completion=types.Completion(values=values, total=total, has_more=has_more)
+        )

@@ -5,7 +5,8 @@ the handlers (registered in ``finizi_b4b.tools.TOOLS``), the automatic sign-in
 with the configured credentials, the router (read-only mode included) and any
 call observers (the cassette recorder is one) into the low-level MCP server;
 each connection gets one :class:`~finizi_b4b.runtime.Runtime`. :func:`run` is
-``finizi-b4b serve``: the settings from the environment, the optional
+``finizi-b4b serve``: the settings from the environment, log lines whose
+arguments are escaped (:class:`~finizi_b4b.paths.EscapedLogs`), the optional
 embedded sandbox, recording, the stdio loop of :mod:`finizi_b4b.stdio`, and
 Ctrl-C, which stops the server at once.
 """
@@ -25,8 +26,10 @@ import attrs
 import mcp.types as types
 from mcp.server import Server
 
-from finizi_b4b import __version__, prompts
+from finizi_b4b import __version__
 from finizi_b4b.config import ConfigError, Settings
+from finizi_b4b.paths import EscapedLogs
+from finizi_b4b.prompts import PromptHandlers
 from finizi_b4b.router import Context, ToolRouter
 from finizi_b4b.runtime import Handlers, Runtime, TransportFactory, default_transport
 from finizi_b4b.stdio import StdinLines, serve_stdio
@@ -171,6 +174,8 @@ def build_server(
             await runtime.aclose()
 
     call_tool: CallTool = router.call_tool
+    # A prompt that asks for a tool this server refuses (read-only mode) is not offered.
+    prompts = PromptHandlers(refused=router.writes if router.read_only else frozenset())
     server: Server[Runtime] = Server(
         "finizi-b4b",
         version=__version__,
@@ -205,6 +210,9 @@ def run(
     ``record`` (``--record``) wins over FINIZI_B4B_RECORD.
     """
     settings = Settings.from_env(env)
+    for handler in logging.getLogger().handlers:  # a name from outside never forges or breaks a log line
+        if not any(isinstance(f, EscapedLogs) for f in handler.filters):
+            handler.addFilter(EscapedLogs())
     if read_only:
         settings = attrs.evolve(settings, read_only=True)
     record = record or settings.record_path

@@ -26,9 +26,17 @@ gives the store a sign-in attempt with them, and the first call that needs a
 session runs it (:meth:`SessionStore.sign_in_automatically`), under the same
 lock, so that concurrent first calls make one login request and share its
 outcome. It is used at most once successfully: a session started (by it or by
-``login``), a ``login`` or a ``logout`` disarms it, and configured credentials
-that the backend refused are not tried again (each later call gets the same
-refusal). A failure that may pass (the backend down) leaves it armed.
+``login``) or a ``logout`` disarms it, and configured credentials that the
+backend refused are not tried again (each later call gets the same refusal).
+A ``login`` that fails leaves it as it was, so that made-up credentials
+cannot switch it off. A failure that may pass (the backend down) leaves it
+armed. When the backend accepts the credentials but the session it has just
+opened fails its check (refused: ``session_check_failed``; or any other
+failure, whose error carries the fact ``after_login``), the next attempt
+waits, from :data:`CHECK_BACKOFF_FIRST` seconds doubling to
+:data:`CHECK_BACKOFF_LONGEST`, and every call meanwhile gets that failure
+(with the time left when it may pass), so that a burst of calls (or of
+completion keystrokes) makes a few logins a minute at most, not one each.
 
 Nothing here writes words for the model: failures are :class:`ApiError`.
 """
@@ -49,7 +57,14 @@ from finizi_b4b.errors import ErrorCode
 if TYPE_CHECKING:
     from finizi_b4b.api.models import TokenPair
 
-__all__ = ["RefreshRejected", "SessionStore", "not_logged_in", "session_expired"]
+__all__ = [
+    "CHECK_BACKOFF_FIRST",
+    "CHECK_BACKOFF_LONGEST",
+    "RefreshRejected",
+    "SessionStore",
+    "not_logged_in",
+    "session_expired",
+]
 
 Refresher = Callable[[str], Awaitable["TokenPair"]]
 SignIn = Callable[[], Awaitable[tuple["TokenPair", dict[str, Any]]]]
@@ -59,6 +74,9 @@ log = logging.getLogger("finizi_b4b.session")
 
 # How long the failure of a refresh is shared with calls that arrive after it ended.
 SHARE_FAILURE_FOR = 1.0
+# The wait before the next automatic sign-in after the session check failed: doubling, within these.
+CHECK_BACKOFF_FIRST = 10.0
+CHECK_BACKOFF_LONGEST = 60.0
 
 
 def not_logged_in() -> ApiError:
@@ -109,6 +127,8 @@ class SessionStore:
     _auto_attempts: int = 0
     _auto_failure: ApiError | None = None  # the outcome of the last attempt, shared with its waiters
     _refused: ApiError | None = None  # the configured credentials were refused: said to every call
+    _backoff: float = 0.0  # the last wait after a failed session check; 0 when none failed
+    _not_before: float = 0.0  # no automatic attempt before this time (anyio.current_time())
 
     def __repr__(self) -> str:
         who = (self.user or {}).get("email") or (self.user or {}).get("id")
@@ -157,16 +177,18 @@ class SessionStore:
         self._auto = None
         self._auto_failure = None
         self._refused = None
+        self._backoff = self._not_before = 0.0
 
     async def sign_in(self, attempt: SignIn) -> dict[str, Any]:
         """Run ``attempt`` (login and the user lookup) and install its outcome, all or nothing.
 
-        A failed attempt changes nothing: the previous session, if any, stays as it was.
-        Either way automatic sign-in is off from now on: the user has signed in by hand.
+        A failed attempt changes nothing: the previous session, if any, and the automatic
+        sign-in, if armed, stay as they were. Once it succeeds automatic sign-in is off:
+        the user has signed in by hand.
         """
         async with self._lock:
-            self._disarm()
             tokens, user = await attempt()
+            self._disarm()
             self.start(tokens, user)
             return user
 
@@ -179,6 +201,29 @@ class SessionStore:
     @property
     def signs_in_automatically(self) -> bool:
         return self._auto is not None
+
+    @property
+    def configured_refused(self) -> bool:
+        """Whether the backend refused the configured credentials (they are not tried again)."""
+        return self._refused is not None
+
+    def _wait_out_backoff(self) -> None:
+        """The last failure again, while the wait after a failed session check runs."""
+        failure = self._auto_failure
+        if failure is None or not failure.facts.get("after_login"):
+            return
+        left = self._not_before - anyio.current_time()
+        if left > 0:
+            again = failure.clone()
+            if again.retryable:
+                again.retry_after = left
+            raise again
+
+    def _back_off(self, failure: ApiError) -> None:
+        self._backoff = min(CHECK_BACKOFF_LONGEST, max(CHECK_BACKOFF_FIRST, self._backoff * 2))
+        self._not_before = anyio.current_time() + self._backoff
+        if failure.retryable:
+            failure.retry_after = self._backoff
 
     async def sign_in_automatically(self) -> None:
         """Make sure a session is open, signing in with the configured credentials if armed.
@@ -193,6 +238,7 @@ class SessionStore:
             raise self._refused.clone()
         if self._auto is None:
             return
+        self._wait_out_backoff()  # before the lock: a completion keystroke never queues for it
         seen = self._auto_attempts
         async with self._lock:
             if self._access_token is not None:
@@ -204,11 +250,14 @@ class SessionStore:
             attempt = self._auto
             if attempt is None:
                 return  # a login or logout came first
+            self._wait_out_backoff()
             self._auto_attempts += 1
             self._auto_failure = None  # an attempt cut short (cancelled) leaves nothing to share
             try:
                 tokens, user = await attempt()
             except ApiError as exc:
+                if exc.facts.get("after_login"):
+                    self._back_off(exc)
                 self._auto_failure = exc
                 if exc.code is ErrorCode.CONFIGURED_CREDENTIALS_REFUSED:  # never tried again
                     self._auto = None

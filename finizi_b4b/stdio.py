@@ -7,6 +7,9 @@
   thousands of digits, deep nesting) reaches the server as an ``Exception``
   item, which the low-level server drops: the client waits for ever.
   :class:`AnswerUnreadable` answers each such line with a JSON-RPC 2.0 error.
+  So does a request whose ``id`` is no usable id (``true``, ``null``, ``{}``,
+  ``1.5``, ``1e400``): the SDK reads it as a notification and never answers;
+  it gets -32600 "Invalid Request" with id null, as JSON-RPC 2.0 says.
 
 A client that closes its end of stdout ends the loop quietly.
 """
@@ -134,7 +137,12 @@ class AnswerUnreadable:
             item = await self._inner.receive()
             line = self._raw.popleft() if self._raw else ""
             if not isinstance(item, Exception):
-                return item
+                if not (isinstance(item.message, types.JSONRPCNotification) and _has_id(line)):
+                    return item
+                answer = _error(None, -32600, _UNUSABLE_ID)
+                log.warning("answered a request with an unusable id (not a string or an integer)")
+                await self._write.send(SessionMessage(answer))
+                continue
             if not line.strip():
                 continue  # an empty line is no message at all
             answer = unreadable_answer(line, item)
@@ -170,6 +178,23 @@ def _int(text: str) -> int | _TooLong:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_UNUSABLE_ID = (
+    "Invalid Request: the id must be a string or an integer (a message without an id is a notification, "
+    "which gets no answer)"
+)
+
+
+def _has_id(line: str) -> bool:
+    """Whether ``line``, read by the SDK as a notification, has an ``id`` member all the same."""
+    if '"id"' not in line and "\\u" not in line:  # most notifications: no need to read them twice
+        return False
+    try:
+        value = json.loads(line, parse_int=_int, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(value, dict) and "id" in value
 
 
 def unreadable_answer(line: str, problem: Exception) -> types.JSONRPCError:

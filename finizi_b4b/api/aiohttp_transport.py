@@ -9,7 +9,9 @@ Two guards live here because only the wire can enforce them:
   origin is followed by hand (a few hops at most); a redirect to another
   origin, or any redirect of an ``/auth/`` request, is not followed at all and
   comes back as the 3xx answer it is, so that no password, token or body
-  travels to a host the user did not configure.
+  travels to a host the user did not configure. Nor is a ``Location`` that is
+  no http(s) URL of that origin (``data:``, ``javascript:``, a port out of
+  range) or that carries a user name or password.
 """
 
 from __future__ import annotations
@@ -44,6 +46,29 @@ def _form(upload: Upload) -> aiohttp.FormData:
     data = aiohttp.FormData()
     data.add_field(upload.field, upload.content, filename=upload.filename, content_type=upload.content_type)
     return data
+
+
+def _redirect_target(base: URL, location: str) -> URL | None:
+    """Where ``location`` points from ``base``, or None when it is no URL with an origin."""
+    try:
+        target = base.join(URL(location))
+        target.origin()  # raises for a URL without scheme and host (data:, javascript:, file:)
+    except (ValueError, TypeError):
+        return None
+    return target
+
+
+def _not_followed(target: URL | None, origin: URL, auth: bool, last_hop: bool) -> str | None:
+    """Why a redirect to ``target`` is not followed, or None when it may be."""
+    if target is None:
+        return "a Location that is no usable URL"
+    if target.user is not None or target.password is not None:
+        return "a Location with a user name or password"
+    if target.scheme not in ("http", "https") or target.origin() != origin:
+        return "another origin"
+    if auth:
+        return "an auth request follows no redirect"
+    return "too many redirects" if last_hop else None
 
 
 async def _read_capped(resp: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -114,16 +139,10 @@ class AiohttpTransport:
                     kept = {h: resp.headers[h] for h in KEPT_HEADERS if h in resp.headers}
                     location = resp.headers.get("Location")
                     if resp.status in _REDIRECTS and location:
-                        target = resp.url.join(URL(location))
-                        same_origin = target.origin() == self._origin
-                        if not same_origin or is_auth_path(request.path) or hop == MAX_REDIRECTS:
-                            why = (
-                                "an auth request follows no redirect"
-                                if is_auth_path(request.path)
-                                else "another origin"
-                                if not same_origin
-                                else "too many redirects"
-                            )
+                        target = _redirect_target(resp.url, location)
+                        auth, last_hop = is_auth_path(request.path), hop == MAX_REDIRECTS
+                        why = _not_followed(target, self._origin, auth, last_hop)
+                        if why is not None or target is None:
                             log.warning(
                                 "%s %s answered HTTP %d; the redirect was not followed (%s)",
                                 request.method,

@@ -31,6 +31,7 @@ from finizi_b4b.api.transport import MAX_ANSWER_BYTES, ApiResponse, TransportFai
 from finizi_b4b.errors import ErrorCode
 
 __all__ = [
+    "LONGEST_RETRY_AFTER",
     "TRANSIENT_STATUSES",
     "NotStrictJson",
     "backend_detail",
@@ -46,6 +47,7 @@ __all__ = [
 log = logging.getLogger("finizi_b4b.http")
 
 _MAX_DETAIL = 300
+LONGEST_RETRY_AFTER = 2**31  # seconds
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 _DETAIL_KEYS = ("detail", "message", "error")
 
@@ -151,19 +153,26 @@ def body_digest(body: bytes) -> str:
 
 
 def retry_after_seconds(resp: ApiResponse, now: float | None = None) -> float | None:
-    """``Retry-After`` in seconds from now (delta-seconds or an HTTP date), or ``None``."""
+    """``Retry-After`` in seconds from now (delta-seconds or an HTTP date), or ``None``.
+
+    Delta-seconds are ASCII digits only; a value over :data:`LONGEST_RETRY_AFTER`
+    (2**31 seconds, 68 years) is read as that, as RFC 9111 section 1.2.2 says of
+    a delta-seconds too large to represent, so that no wait is infinite.
+    """
     raw = (resp.header("retry-after") or "").strip()
     if not raw:
         return None
-    if raw.isdigit():
-        return float(raw)
+    if raw.isascii() and raw.isdigit():
+        digits = raw.lstrip("0") or "0"  # int() of thousands of digits is slow, and refused past 4300
+        return float(min(int(digits), LONGEST_RETRY_AFTER) if len(digits) <= 10 else LONGEST_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None or when.tzinfo is None:
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    wait = when.timestamp() - (time.time() if now is None else now)
+    return min(max(0.0, wait), float(LONGEST_RETRY_AFTER))
 
 
 def error_for(resp: ApiResponse, subject: Subject | None = None) -> ApiError:

@@ -25,12 +25,38 @@ def _public_user(user: User) -> dict[str, Any]:
     return unstructure(user)
 
 
+def _at_login(exc: ApiError) -> bool:
+    """Whether ``exc`` came from the login request itself (not from the check of its session)."""
+    return exc.subject is not None and exc.subject.kind == "login"
+
+
 def sign_in_with(client: B4BClient, phone: str, password: str) -> SignIn:
-    """A sign-in attempt: the login, then the user lookup; nothing is stored (the session store does)."""
+    """A sign-in attempt: the login, then the user lookup; nothing is stored (the session store does).
+
+    A failure after the login was accepted carries the fact ``after_login``, on which the
+    session store waits before trying again; the lookup refusing the new session (401 or
+    403) is ``session_check_failed``, other failures keep their own code and words.
+    """
 
     async def attempt() -> tuple[TokenPair, dict[str, Any]]:
         # The token is checked with /users/me before anything is stored: all or nothing.
-        tokens, user = await client.login(phone, password)
+        try:
+            tokens, user = await client.login(phone, password)
+        except ApiError as exc:
+            if _at_login(exc):
+                raise
+            if exc.status not in (401, 403):
+                exc.facts["after_login"] = True
+                raise
+            raise ApiError(
+                ErrorCode.SESSION_CHECK_FAILED,
+                "session_check",
+                status=exc.status,
+                detail=exc.detail,
+                subject=exc.subject,
+                retryable=True,
+                facts={"after_login": True},
+            ) from None
         return tokens, _public_user(user)
 
     return attempt
@@ -45,8 +71,7 @@ def configured_sign_in(client: B4BClient, settings: Settings) -> SignIn:
         try:
             return await plain()
         except ApiError as exc:
-            at_login = exc.subject is not None and exc.subject.kind == "login"
-            if at_login and exc.code in _REFUSALS:
+            if _at_login(exc) and exc.code in _REFUSALS:
                 raise ApiError(
                     ErrorCode.CONFIGURED_CREDENTIALS_REFUSED,
                     "configured_credentials",
@@ -71,7 +96,18 @@ class AuthTools(Handler):
             attempt = configured_sign_in(self.client, settings)
         else:
             attempt = sign_in_with(self.client, phone, password)
-        user = await self.session.sign_in(attempt)
+        try:
+            user = await self.session.sign_in(attempt)
+        except ApiError as exc:
+            refused = phone is not None and _at_login(exc) and exc.code in _REFUSALS
+            if refused and self.services.settings.signs_in and not self.session.configured_refused:
+                # Typed-in credentials were refused; the configured ones still stand.
+                error = messages.tool_error(exc)
+                note = messages.refused_login_note(
+                    signed_in=self.session.signed_in, armed=self.session.signs_in_automatically
+                )
+                raise ToolError(error.code, error.message + note) from None
+            raise
         name = user.get("full_name") or user.get("email") or user.get("phone") or "the user"
         return {"message": f"Logged in as {name}. The session lasts until logout or restart.", "user": user}
 

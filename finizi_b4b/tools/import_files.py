@@ -30,6 +30,7 @@ from finizi_b4b.einvoice_xml import (
     text_as_utf8,
 )
 from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.paths import BadPath, expand, sendable_errors, shown
 
 __all__ = ["MAX_XML_BYTES", "as_utf8", "expanded", "identify", "load_xml_file", "parse", "read_xml_file"]
 
@@ -44,11 +45,9 @@ def _too_large(what: str) -> ToolError:
 
 def expanded(raw: str) -> Path | None:
     """``raw`` with ``~`` expanded, when it is an absolute path that can be; else None."""
-    if "\x00" in raw:
-        return None
     try:
-        path = Path(raw).expanduser()
-    except RuntimeError:  # ~user of a user this system does not know
+        path = expand(raw)
+    except BadPath:
         return None
     return path if path.is_absolute() else None
 
@@ -135,8 +134,8 @@ def as_utf8(content: bytes | None, text: str | None) -> bytes:
 
 async def load_xml_file(path: str) -> tuple[str, bytes]:
     """The file's name and its XML as UTF-8, at most 5 MB (read in a worker thread)."""
-    filename, raw = await anyio.to_thread.run_sync(read_xml_file, path)
-    return filename, as_utf8(raw, None)
+    filename, raw = await anyio.to_thread.run_sync(sendable_errors(read_xml_file), path)
+    return shown(filename, limit=200), as_utf8(raw, None)  # the name as the upload carries it: text
 
 
 async def identify(content: bytes) -> InvoiceIdentity:

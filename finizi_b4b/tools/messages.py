@@ -34,6 +34,7 @@ __all__ = [
     "invalid_arguments",
     "logout_note",
     "read_only_refusal",
+    "refused_login_note",
     "subject_text",
     "tool_error",
 ]
@@ -53,6 +54,7 @@ _REFUSED_WHY = (
     "restart the client. Never type the password into the chat."
 )
 CONFIGURED_CREDENTIALS_REFUSED = _REFUSED + _REFUSED_WHY
+_NEVER_ASK = " Never ask the user for the password in the chat."
 SIGNED_OUT_ALREADY = (
     "Logged out. No session was open; the server will not sign in by itself again until login is called."
 )
@@ -68,6 +70,22 @@ ENTITY_ROLE_HINT = " Changing an entity also needs the owner or admin role there
 def logout_note(exc: ApiError) -> str:
     """What logout says when the backend could not be told (the session ends here all the same)."""
     return " The server could not be told (" + _message(exc).rstrip(".") + "); the session was ended here."
+
+
+def refused_login_note(*, signed_in: bool, armed: bool) -> str:
+    """What a login with typed-in credentials that were refused adds, on a server that has credentials
+    configured: they still stand, so that nobody is led to ask for a password in the chat."""
+    if signed_in:
+        return " The session that was open stays as it was." + _NEVER_ASK
+    if armed:
+        return (
+            " The credentials configured for this server in the MCP client still stand and are used by "
+            "themselves: simply call the tool that is needed, or call login with no arguments." + _NEVER_ASK
+        )
+    return (
+        " This server has credentials configured in the MCP client: call login with no arguments to sign "
+        "in with them." + _NEVER_ASK
+    )
 
 
 def read_only_refusal(name: str) -> str:
@@ -147,6 +165,16 @@ def _malformed(exc: ApiError) -> str:
     return f"The B4B API sent a malformed {record}: {why}."
 
 
+def _session_check(exc: ApiError) -> str:
+    """A login the API accepted, whose new session it then refused (or did not answer for)."""
+    answered = f"answered HTTP {exc.status}" if exc.status else "gave no usable answer"
+    return (
+        "The Finizi B4B API accepted the login but refused the session it had just opened when it was "
+        f"checked (GET /users/me {answered}). This is a fault on the API's side, not the credentials. "
+        "Never ask the user for the password." + _when(exc, " Try again in a moment.")
+    )
+
+
 def _status_message(exc: ApiError, what: str) -> str:
     status = exc.status or 0
     said = _said(exc) if status < 500 else ""
@@ -191,6 +219,8 @@ def _message(exc: ApiError) -> str:
             + (exc.detail or "the phone number or password is incorrect").rstrip(".")
             + ". Check the credentials and try again."
         )
+    if reason == "session_check":
+        return _session_check(exc)
     if reason == "no_match":
         return _status_message(ApiError(exc.code, "status", status=404), what)
     if reason == "status":

@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import anyio
+import mcp.types as types
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from finizi_b4b.config import ConfigError, Settings
@@ -65,6 +66,24 @@ async def test_an_unknown_tool_is_still_unknown_in_read_only_mode(connect, era):
         body = body_of(await client.call_tool("drop_everything", {}))
     assert body["code"] == "unknown_tool"
     assert "create_entity" not in body["error"]  # the tools it offers are the ones listed
+
+
+async def test_the_folder_import_prompt_is_not_offered(connect, world, era, tmp_path):
+    async with connect(era, read_only=True) as client:
+        listed = [prompt.name for prompt in (await client.list_prompts()).prompts]
+        with pytest.raises(MCPError) as caught:
+            await client.get_prompt(
+                "import_invoice_folder", {"entity_id": world.big, "folder": str(tmp_path)}
+            )
+        ref = types.PromptReference(name="import_invoice_folder")
+        offered = await client.complete(ref, {"name": "folder", "value": str(tmp_path)})
+        review = await client.get_prompt("monthly_vat_review", {"entity_id": world.big, "month": "2026-03"})
+    assert listed == ["monthly_vat_review", "vendor_spend_review"]
+    assert caught.value.error.code == types.INVALID_PARAMS
+    assert "import_invoice_folder" in caught.value.error.message
+    assert "not available in read-only mode" in caught.value.error.message
+    assert offered.completion.values == []
+    assert review.messages  # the prompts that only read are still there
 
 
 async def test_the_instructions_say_so(connect, era):

@@ -206,3 +206,61 @@ async def test_serve_sandbox_signs_in_by_itself(tmp_path):
     assert not result.is_error, (body_of(result), log.read_text())
     assert body_of(result)["user"]["phone"] == DEMO_ADMIN.phone
     assert DEMO_ADMIN.password not in log.read_text()
+
+
+async def test_a_failed_login_with_made_up_credentials_leaves_the_configured_ones_armed(
+    connect, sandbox, era
+):
+    async with connect(era) as client:
+        before = logins(sandbox)
+        made_up = {"phone": "+84900000001", "password": "Made-up-Pa55"}
+        failed = body_of(await client.call_tool("login", made_up))
+        result = await client.call_tool("list_entities", {})  # signs in with the configured credentials
+        assert not result.is_error, body_of(result)
+        assert body_of(await client.call_tool("whoami", {}))["user"]["phone"] == DEMO_ADMIN.phone
+    assert logins(sandbox) == before + 2
+    assert failed["code"] == "invalid_credentials", failed
+    assert "call login with no arguments" in failed["error"]
+    assert "Never ask the user for the password" in failed["error"]
+
+
+async def test_a_failed_login_while_signed_in_keeps_the_session(connect, sandbox):
+    async with connect() as client:
+        assert not (await client.call_tool("whoami", {})).is_error
+        failed = body_of(await client.call_tool("login", {"phone": DEMO_ADMIN.phone, "password": WRONG}))
+        assert failed["code"] == "invalid_credentials"
+        assert "The session that was open stays as it was" in failed["error"]
+        assert body_of(await client.call_tool("whoami", {}))["user"]["phone"] == DEMO_ADMIN.phone
+
+
+async def test_after_logout_a_failed_login_points_to_the_configured_credentials(connect, sandbox):
+    async with connect() as client:
+        await client.call_tool("logout", {})
+        failed = body_of(await client.call_tool("login", {"phone": DEMO_ADMIN.phone, "password": WRONG}))
+        assert "call login with no arguments to sign in with them" in failed["error"]
+        assert body_of(await client.call_tool("whoami", {}))["code"] == "not_authenticated"  # still off
+        assert not (await client.call_tool("login", {})).is_error
+
+
+async def test_a_session_the_api_refuses_right_after_login_is_not_signed_in_again_and_again(
+    connect, sandbox, era
+):
+    import mcp.types as types
+
+    sandbox.inject_fault(401, count=1000, path="/api/v1/users/me", method="GET")
+    ref = types.PromptReference(name="monthly_vat_review")
+    async with connect(era) as client:
+        before = logins(sandbox)
+        bodies = []
+        for number in range(30):
+            bodies.append(body_of(await client.call_tool("list_entities" if number % 2 else "whoami", {})))
+            offered = await client.complete(ref, {"name": "entity_id", "value": str(number)})
+            assert offered.completion.values == []
+        made = logins(sandbox) - before
+    assert made <= 3, f"{made} logins for 30 calls and 30 completions"
+    for body in bodies:
+        assert body["code"] == "session_check_failed", body
+        assert body["retryable"] is True and body["retry_after_s"] >= 1, body
+        assert (
+            "not the credentials" in body["error"] and "Never ask the user for the password" in body["error"]
+        )

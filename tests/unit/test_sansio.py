@@ -177,6 +177,21 @@ def test_an_unreadable_retry_after_is_none(raw) -> None:
     assert sansio.retry_after_seconds(answer(429, None, retry_after=raw)) is None
 
 
+@pytest.mark.parametrize("raw", ["\u00b2", "\u0663", "\uff17", "7\u00b2"])
+def test_a_retry_after_in_other_digits_than_ascii_is_unreadable(raw) -> None:
+    assert sansio.retry_after_seconds(answer(429, None, retry_after=raw)) is None
+
+
+@pytest.mark.parametrize("raw", ["9" * 400, "9" * 20, "2147483649", "0" * 30 + "2147483649"])
+def test_a_retry_after_too_long_to_mean_anything_is_two_to_the_31_seconds(raw) -> None:
+    # As RFC 9111 section 1.2.2 says of a delta-seconds too large to represent.
+    assert sansio.retry_after_seconds(answer(429, None, retry_after=raw)) == 2.0**31
+
+
+def test_a_long_retry_after_written_with_leading_zeros_is_read_as_its_value() -> None:
+    assert sansio.retry_after_seconds(answer(429, None, retry_after="0" * 30 + "45")) == 45.0
+
+
 def test_retry_after_is_read_only_for_passing_failures() -> None:
     assert sansio.error_for(answer(400, {"detail": "no"}, retry_after="7")).retry_after is None
     assert sansio.error_for(answer(503, None, retry_after="7")).retry_after == 7.0

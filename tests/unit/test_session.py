@@ -16,7 +16,7 @@ from finizi_b4b.api.models import TokenPair
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.api.transport import ApiRequest, ApiResponse
 from finizi_b4b.errors import ErrorCode
-from finizi_b4b.session import SHARE_FAILURE_FOR, RefreshRejected, SessionStore
+from finizi_b4b.session import CHECK_BACKOFF_FIRST, SHARE_FAILURE_FOR, RefreshRejected, SessionStore
 from tests.unit.fakes import FakeTransport, json_response, text_response
 
 pytestmark = pytest.mark.anyio
@@ -177,6 +177,108 @@ async def test_a_failure_that_may_pass_leaves_automatic_sign_in_armed(store) -> 
     assert store.signs_in_automatically
     await store.sign_in_automatically()
     assert store.secrets() == ("auto-2",)
+
+
+async def test_a_failed_sign_in_by_hand_leaves_automatic_sign_in_armed(store) -> None:
+    async def configured():
+        return TokenPair(access_token="auto-3", refresh_token=None), {"id": "u1"}
+
+    async def made_up():
+        raise ApiError(ErrorCode.INVALID_CREDENTIALS, "credentials", status=401)
+
+    store.arm(configured)
+    with pytest.raises(ApiError):
+        await store.sign_in(made_up)
+    assert store.signs_in_automatically
+    await store.sign_in_automatically()
+    assert store.secrets() == ("auto-3",)
+
+
+async def test_after_a_failed_session_check_the_next_attempts_wait(store) -> None:
+    attempts = 0
+
+    async def attempt():
+        nonlocal attempts
+        attempts += 1
+        raise ApiError(
+            ErrorCode.SESSION_CHECK_FAILED,
+            "session_check",
+            status=401,
+            retryable=True,
+            facts={"after_login": True},
+        )
+
+    store.arm(attempt)
+    waits = []
+    for _ in range(20):
+        with pytest.raises(ApiError) as err:
+            await store.sign_in_automatically()
+        assert err.value.code is ErrorCode.SESSION_CHECK_FAILED and err.value.retryable
+        waits.append(err.value.retry_after)
+    assert attempts == 1
+    assert waits[0] == CHECK_BACKOFF_FIRST
+    assert all(0 < wait <= CHECK_BACKOFF_FIRST for wait in waits)
+    assert store.signs_in_automatically  # still armed: tried again once the wait is over
+
+
+async def test_any_failure_after_the_login_was_accepted_waits_and_keeps_its_own_code(store) -> None:
+    attempts = 0
+
+    async def attempt():
+        nonlocal attempts
+        attempts += 1
+        raise ApiError(ErrorCode.BAD_RESPONSE, "redirect", status=307, facts={"after_login": True})
+
+    store.arm(attempt)
+    for _ in range(5):
+        with pytest.raises(ApiError) as err:
+            await store.sign_in_automatically()
+        assert (err.value.code, err.value.reason) == (ErrorCode.BAD_RESPONSE, "redirect")
+        assert not err.value.retryable and err.value.retry_after is None  # a wrong address will not pass
+    assert attempts == 1
+
+
+async def test_a_failure_at_the_login_itself_does_not_wait(store) -> None:
+    attempts = 0
+
+    async def attempt():
+        nonlocal attempts
+        attempts += 1
+        raise ApiError(ErrorCode.BACKEND_UNAVAILABLE, "connect", retryable=True)
+
+    store.arm(attempt)
+    for _ in range(3):
+        with pytest.raises(ApiError):
+            await store.sign_in_automatically()
+    assert attempts == 3
+
+
+async def test_the_wait_doubles_up_to_its_longest_and_a_success_ends_it(store, monkeypatch) -> None:
+    monkeypatch.setattr("finizi_b4b.session.CHECK_BACKOFF_FIRST", 0.05)
+    monkeypatch.setattr("finizi_b4b.session.CHECK_BACKOFF_LONGEST", 0.2)
+    outcomes = [False, False, False, False, True]
+
+    async def attempt():
+        if not outcomes.pop(0):
+            raise ApiError(
+                ErrorCode.SESSION_CHECK_FAILED,
+                "session_check",
+                status=401,
+                retryable=True,
+                facts={"after_login": True},
+            )
+        return TokenPair(access_token="auto-4", refresh_token=None), {"id": "u1"}
+
+    store.arm(attempt)
+    waits = []
+    for _ in range(4):
+        with pytest.raises(ApiError) as err:
+            await store.sign_in_automatically()
+        waits.append(err.value.retry_after)
+        await anyio.sleep(err.value.retry_after + 0.01)  # the wait is over: the next call tries again
+    assert waits == [0.05, 0.1, 0.2, 0.2]
+    await store.sign_in_automatically()
+    assert store.secrets() == ("auto-4",) and not store.signs_in_automatically
 
 
 # -- refresh ----------------------------------------------------------------------------

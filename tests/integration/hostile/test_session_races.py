@@ -260,7 +260,10 @@ async def test_a_login_whose_user_lookup_fails_leaves_no_half_session() -> None:
         assert body_of(await client.call_tool("login", {}))["code"] == "backend_error"
         sent = len(backend.requests)
         after = body_of(await client.call_tool("whoami", {}))
-        assert after["code"] == "not_authenticated" and len(backend.requests) == sent
+        # The configured credentials are still armed: whoami signs in again and fails the same way,
+        # and never asks for the user with a token kept from the failed login.
+        assert after["code"] == "backend_error"
+        assert [r.path for r in backend.requests[sent:]] == ["/api/v1/auth/login", "/api/v1/users/me"]
         # Signed in as alice, a failed switch to bob leaves alice fully signed in.
         backend.me_status = 200
         assert not (await client.call_tool("login", {})).is_error
@@ -285,7 +288,9 @@ async def test_an_unusable_token_is_a_bad_response_at_login(token) -> None:
     async with Client(server_for(backend)) as client:
         body = body_of(await client.call_tool("login", {}))
         assert body["code"] == "bad_response", body
-        assert body_of(await client.call_tool("whoami", {}))["code"] == "not_authenticated"
+        # The configured credentials are still armed: whoami logs in again, and gets the same token.
+        assert body_of(await client.call_tool("whoami", {}))["code"] == "bad_response"
+    assert [r.path for r in backend.requests] == ["/api/v1/auth/login"] * 2  # the token was never sent
 
 
 @pytest.mark.parametrize("token", ["", "abc\r\nX-Injected: 1"])

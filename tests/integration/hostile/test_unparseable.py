@@ -96,3 +96,35 @@ def test_the_id_is_used_only_when_it_is_a_request_id(line, request_id):
     assert answer.id == request_id
     wire = json.loads(answer.model_dump_json(by_alias=True, exclude_unset=True))
     assert wire["id"] == request_id and wire["error"]["message"].startswith("Invalid Request")
+
+
+UNUSABLE_IDS = ["true", "false", "null", "{}", '{"a": 1}', "[]", "1e400", "1.5", "1e3", "-0.0"]
+
+
+def test_a_request_with_an_unusable_id_gets_invalid_request_with_id_null(raw_server):
+    server = raw_server("serve")
+    server.initialize()
+    for number, raw_id in enumerate(UNUSABLE_IDS, start=200):
+        for method in ("ping", "tools/list"):
+            server.send('{"jsonrpc": "2.0", "id": ' + raw_id + ', "method": "' + method + '"}')
+            answer = server.receive(timeout=2)
+            assert answer is not None, f"id {raw_id} ({method}): no answer within 2 s"
+            assert answer["id"] is None and answer["error"]["code"] == -32600, (raw_id, answer)
+            assert answer["error"]["message"].startswith("Invalid Request"), answer
+        assert server.request({"jsonrpc": "2.0", "id": number, "method": "ping"}, timeout=2) == {
+            "jsonrpc": "2.0",
+            "id": number,
+            "result": {},
+        }, f"not serving after id {raw_id}"
+    code, stderr = server.finish()
+    assert code == 0 and "Traceback" not in stderr
+
+
+def test_notifications_still_get_no_answer(raw_server):
+    server = raw_server("serve")
+    server.initialize()
+    server.send('{"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 5}}')
+    server.send('{"jsonrpc": "2.0", "method": "notifications/progress", "params": {"id": true}}')
+    answer = server.request({"jsonrpc": "2.0", "id": 1, "method": "ping"}, timeout=2)
+    assert answer == {"jsonrpc": "2.0", "id": 1, "result": {}}  # the first thing written is the ping's
+    assert server.finish()[0] == 0
