@@ -5,18 +5,14 @@ program can branch on and a ``message`` that says what happened and what to do
 next. A failure that may pass (the backend down, rate limiting, a timeout) is
 ``retryable``, with ``retry_after`` seconds when the backend said. The words
 themselves are written in ``finizi_b4b.tools.messages``; they never carry a
-token, a password or a raw response body. :data:`NOT_LOGGED_IN` is the one
-sentence kept here, because :meth:`ToolError.not_logged_in` needs it and the
-tool layer imports this module (``finizi_b4b.tools.messages`` re-exports it).
+token, a password or a raw response body.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["NOT_LOGGED_IN", "ErrorCode", "ToolError"]
-
-NOT_LOGGED_IN = "Authentication token is missing. Please login first using the 'login' tool."
+__all__ = ["ErrorCode", "ToolError"]
 
 
 class ErrorCode(StrEnum):
@@ -69,13 +65,3 @@ class ToolError(Exception):
 
     def __repr__(self) -> str:
         return f"ToolError({self.code.value!r}, {self.message!r})"
-
-    @classmethod
-    def not_logged_in(cls) -> ToolError:
-        return cls(ErrorCode.NOT_AUTHENTICATED, NOT_LOGGED_IN)
-
-    @classmethod
-    def invalid_arguments(cls, *problems: str) -> ToolError:
-        from finizi_b4b.tools.messages import invalid_arguments
-
-        return cls(ErrorCode.INVALID_ARGUMENTS, invalid_arguments(problems))

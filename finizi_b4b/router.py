@@ -35,18 +35,21 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import anyio
 import mcp.types as types
 from mcp.server import ServerRequestContext
 
+from finizi_b4b.api.redact import Redactor
 from finizi_b4b.config import plain_phone
 from finizi_b4b.errors import ErrorCode, ToolError
-from finizi_b4b.redact import Redactor
 from finizi_b4b.results import failure, success
 from finizi_b4b.runtime import Runtime
 from finizi_b4b.schemas import SESSION_TOOLS, load_definitions, wire_definition, writes_data
+from finizi_b4b.tools import messages
+from finizi_b4b.tools.rules import RANGES, Rule
 from finizi_b4b.validation import Validator, canonical_id, is_id_schema
 
 __all__ = ["Context", "ToolRouter", "normalise", "shown_name"]
@@ -55,8 +58,6 @@ Context = ServerRequestContext[Runtime]
 
 log = logging.getLogger("finizi_b4b.router")
 
-# Date ranges checked from the arguments alone, before any sign-in: (first day, last day).
-_RANGES = (("date_from", "date_to"), ("from_date", "to_date"))
 # How long past its deadline a call may run before it is stopped outright (its own checks come first).
 _GRACE_S = 5.0
 _NAME_SHOWN = 64  # characters of an unregistered tool name that reach a log line or a message
@@ -109,11 +110,16 @@ class ToolRouter:
     """Serves the tool list and routes each call to its handler."""
 
     def __init__(
-        self, definitions: dict[str, dict[str, Any]] | None = None, *, read_only: bool = False
+        self,
+        definitions: dict[str, dict[str, Any]] | None = None,
+        *,
+        read_only: bool = False,
+        rules: Mapping[str, tuple[Rule, ...]] | None = None,
     ) -> None:
         definitions = load_definitions() if definitions is None else definitions
         self.definitions = definitions
         self.read_only = read_only
+        self.rules = dict(rules or {})
         # The tools that change data in Finizi: hidden and refused in read-only mode.
         self.writes = frozenset(name for name, d in definitions.items() if writes_data(name, d))
         listed = [d for name, d in definitions.items() if not (read_only and name in self.writes)]
@@ -147,31 +153,23 @@ class ToolRouter:
         arguments = _numbers_as_ids(schema, arguments)
         errors = self._validators[name].problems(arguments)
         if errors:
-            raise ToolError.invalid_arguments(*map(str, errors))
+            raise messages.invalid_arguments_error(map(str, errors))
         args = normalise(schema, {**self._defaults[name], **arguments})
         if name == "login" and isinstance(args.get("phone"), str):
             args["phone"] = plain_phone(args["phone"])
-        for start, end in _RANGES:
-            if (
-                isinstance(args.get(start), str)
-                and isinstance(args.get(end), str)
-                and args[start] > args[end]
-            ):
-                raise ToolError.invalid_arguments(f"{start} ({args[start]}) is after {end} ({args[end]})")
+        breaches = [b for rule in (*RANGES, *self.rules.get(name, ())) for b in rule.breaches(args)]
+        if breaches:
+            raise messages.invalid_arguments_error(map(messages.breach, breaches))
         return args
 
     def check_known(self, name: str) -> None:
         """The unknown-tool error for a name that is not a tool, and the read-only one for a write tool."""
         if name not in self.definitions:
             raise ToolError(
-                ErrorCode.UNKNOWN_TOOL,
-                f"There is no tool named {shown_name(name)}. "
-                f"Available tools: {', '.join(t.name for t in self.tools)}.",
+                ErrorCode.UNKNOWN_TOOL, messages.unknown_tool(shown_name(name), [t.name for t in self.tools])
             )
         if self.read_only and name in self.writes:
-            from finizi_b4b.tools.messages import read_only_refusal
-
-            raise ToolError(ErrorCode.READ_ONLY_MODE, read_only_refusal(name))
+            raise ToolError(ErrorCode.READ_ONLY_MODE, messages.read_only_refusal(name))
 
     async def call_tool(self, ctx: Context, params: types.CallToolRequestParams) -> types.CallToolResult:
         runtime = ctx.lifespan_context
@@ -193,12 +191,7 @@ class ToolRouter:
         except Exception:
             log.exception("tool %s failed unexpectedly", name)
             outcome = ErrorCode.INTERNAL_ERROR.value
-            result = failure(
-                ToolError(
-                    ErrorCode.INTERNAL_ERROR,
-                    f"finizi-b4b failed unexpectedly running {name}; the details are in the server's log.",
-                )
-            )
+            result = failure(ToolError(ErrorCode.INTERNAL_ERROR, messages.unexpected_failure(name)))
         redactor.add(*runtime.secrets())
         if log.isEnabledFor(logging.INFO):  # the outcome only: never argument values or results
             shown = name if known else shown_name(name)  # a name sent by the client may hold a newline
@@ -211,7 +204,6 @@ async def _run(runtime: Runtime, ctx: Context, name: str, args: dict[str, Any]) 
     from finizi_b4b.api.errors import ApiError
     from finizi_b4b.api.headers import ToolCallContext, tool_call
     from finizi_b4b.tools import Call
-    from finizi_b4b.tools.messages import out_of_time, tool_error
 
     handler = runtime.handler(name)
     request_id = ctx.request_id
@@ -229,9 +221,9 @@ async def _run(runtime: Runtime, ctx: Context, name: str, args: dict[str, Any]) 
                 await runtime.session.sign_in_automatically()
             return await handler(call)
     except ApiError as exc:
-        raise tool_error(exc) from None
+        raise messages.tool_error(exc) from None
     assert backstop.cancelled_caught
-    raise ToolError(ErrorCode.BACKEND_TIMEOUT, out_of_time(name, budget), retryable=True)
+    raise ToolError(ErrorCode.BACKEND_TIMEOUT, messages.out_of_time(name, budget), retryable=True)
 
 
 def _scrub(result: types.CallToolResult, redactor: Redactor) -> types.CallToolResult:

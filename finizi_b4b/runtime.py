@@ -30,10 +30,14 @@ HandlerMethod = Callable[["Call"], Awaitable[dict[str, Any]]]
 
 def default_transport(settings: Settings) -> Transport:
     """The transport of a connection to a real API: aiohttp, with the configured timeouts."""
+    from finizi_b4b import __version__
     from finizi_b4b.api.aiohttp_transport import AiohttpTransport
 
     return AiohttpTransport(
-        settings.api_url, total_timeout=settings.request_timeout, connect_timeout=settings.connect_timeout
+        settings.api_url,
+        total_timeout=settings.request_timeout,
+        connect_timeout=settings.connect_timeout,
+        user_agent=f"finizi-b4b/{__version__}",
     )
 
 

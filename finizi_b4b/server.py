@@ -140,10 +140,10 @@ def open_handlers(runtime: Runtime, transport_factory: TransportFactory = defaul
     if settings.signs_in:
         session.arm(configured_sign_in(client, settings))
     instances: dict[type, Any] = {}
-    methods = {
-        name: getattr(instances.setdefault(cls, cls(services)), method)
-        for name, (cls, method) in TOOLS.items()
-    }
+    methods = {}
+    for name, tool in TOOLS.items():
+        cls = tool.handler_class()
+        methods[name] = getattr(instances.setdefault(cls, cls(services)), tool.method)
     return Handlers(methods, client.aclose)
 
 
@@ -160,7 +160,10 @@ def build_server(
     project's tool definitions, in read-only mode when the settings say so.
     """
     settings = settings or Settings.from_env()
-    router = router or ToolRouter(read_only=settings.read_only)
+    if router is None:
+        from finizi_b4b.tools import TOOLS
+
+        router = ToolRouter(read_only=settings.read_only, rules={name: t.rules for name, t in TOOLS.items()})
 
     def open_connection(runtime: Runtime) -> Handlers:
         return open_handlers(runtime, transport_factory)

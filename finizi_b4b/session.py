@@ -51,8 +51,17 @@ from typing import TYPE_CHECKING, Any
 import anyio
 import attrs
 
-from finizi_b4b.api.errors import ApiError
-from finizi_b4b.errors import ErrorCode
+from finizi_b4b.api.errors import (
+    ApiError,
+    BackendTimeout,
+    BackendUnavailable,
+    ConfiguredCredentialsRefused,
+    InternalFailure,
+    NotAuthenticated,
+    Reason,
+    RefreshRejected,
+    SessionExpired,
+)
 
 if TYPE_CHECKING:
     from finizi_b4b.api.models import TokenPair
@@ -80,15 +89,11 @@ CHECK_BACKOFF_LONGEST = 60.0
 
 
 def not_logged_in() -> ApiError:
-    return ApiError(ErrorCode.NOT_AUTHENTICATED, "not_logged_in")
+    return NotAuthenticated(Reason.NOT_LOGGED_IN)
 
 
 def session_expired() -> ApiError:
-    return ApiError(ErrorCode.SESSION_EXPIRED, "session_expired", status=401)
-
-
-class RefreshRejected(Exception):
-    """The backend refused the refresh token (expired, revoked or rotated away)."""
+    return SessionExpired(Reason.SESSION_EXPIRED, status=401)
 
 
 @attrs.define(eq=False)
@@ -259,7 +264,7 @@ class SessionStore:
                 if exc.facts.get("after_login"):
                     self._back_off(exc)
                 self._auto_failure = exc
-                if exc.code is ErrorCode.CONFIGURED_CREDENTIALS_REFUSED:  # never tried again
+                if isinstance(exc, ConfiguredCredentialsRefused):  # never tried again
                     self._auto = None
                     self._refused = exc
                 raise
@@ -324,7 +329,7 @@ class SessionStore:
         with anyio.move_on_after(max(wait_s, 0.0)):
             await flight.done.wait()
         if not flight.done.is_set():
-            raise ApiError(ErrorCode.BACKEND_TIMEOUT, "refresh_timeout", retryable=True)
+            raise BackendTimeout(Reason.REFRESH_TIMEOUT)
         if flight.error is not None:
             raise flight.error.clone()
         assert flight.token is not None
@@ -335,11 +340,11 @@ class SessionStore:
             async with self._lock:
                 await self._refresh(flight, refresher)
         except asyncio.CancelledError:  # the loop is closing
-            flight.error = ApiError(ErrorCode.BACKEND_UNAVAILABLE, "refresh_interrupted", retryable=True)
+            flight.error = BackendUnavailable(Reason.REFRESH_INTERRUPTED)
             raise
         except Exception:
             log.exception("the session refresh failed unexpectedly")
-            flight.error = ApiError(ErrorCode.INTERNAL_ERROR, "refresh_failed")
+            flight.error = InternalFailure(Reason.REFRESH_FAILED)
         finally:
             flight.ended_at = anyio.current_time()
             flight.done.set()

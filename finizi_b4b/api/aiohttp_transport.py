@@ -22,7 +22,6 @@ import time
 import aiohttp
 from yarl import URL
 
-from finizi_b4b import __version__
 from finizi_b4b.api.headers import is_auth_path
 from finizi_b4b.api.transport import (
     KEPT_HEADERS,
@@ -95,18 +94,20 @@ class AiohttpTransport:
         total_timeout: float = 30.0,
         connect_timeout: float = 10.0,
         max_answer_bytes: int = MAX_ANSWER_BYTES,
+        user_agent: str = "finizi-b4b",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._origin = URL(self.base_url).origin()
         self._timeout = aiohttp.ClientTimeout(total=total_timeout, connect=connect_timeout)
         self._limit = max_answer_bytes
         self._session: aiohttp.ClientSession | None = None
+        self._user_agent = user_agent
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=self._timeout,
-                headers={"Accept": "application/json", "User-Agent": f"finizi-b4b/{__version__}"},
+                headers={"Accept": "application/json", "User-Agent": self._user_agent},
                 raise_for_status=False,
             )
         return self._session

@@ -13,44 +13,58 @@ and vendors, ``per_page`` for products) is absorbed in ``_paging``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any, Literal, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, Protocol, TypeVar
 
 import anyio
 import attrs
 
 from finizi_b4b.api import sansio
-from finizi_b4b.api.errors import ApiError, Subject
+from finizi_b4b.api.errors import (
+    ApiError,
+    BadResponse,
+    InvalidCredentials,
+    NotFound,
+    Reason,
+    RefreshRejected,
+    SessionExpired,
+    Subject,
+)
+from finizi_b4b.api.fields import API
 from finizi_b4b.api.headers import TOOL_CALL, api_headers
 from finizi_b4b.api.models import (
     Entity,
     Invoice,
     InvoicePage,
-    Page,
     Product,
-    Record,
     SimilarProduct,
     TokenPair,
     User,
     Vendor,
-    pick_page,
-    structure,
-    structure_list,
-    structure_page,
 )
+from finizi_b4b.api.records import Identified, Page, Record, bad_record, records_of
+from finizi_b4b.api.redact import Redactor
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure, Upload
-from finizi_b4b.errors import ErrorCode
-from finizi_b4b.redact import Redactor
-from finizi_b4b.session import RefreshRejected, SessionStore, session_expired
 
-__all__ = ["DEFAULT_CALL_DEADLINE", "UPLOAD_TIMEOUT", "B4BClient", "call_deadline_for"]
+__all__ = ["DEFAULT_CALL_DEADLINE", "UPLOAD_TIMEOUT", "B4BClient", "Session", "call_deadline_for"]
 
 log = logging.getLogger("finizi_b4b.http")
 
-API = "/api/v1"
 Query = tuple[tuple[str, str], ...]
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=Identified)
+Refresher = Callable[[str], Awaitable[TokenPair]]
+
+
+class Session(Protocol):
+    """What the client needs of the session store: the token, the shared refresh, and an end."""
+
+    def access_token(self) -> str: ...
+
+    async def refresh_after(self, failed_token: str, refresher: Refresher, *, wait_s: float) -> str: ...
+
+    def clear_if_current(self, token: str) -> None: ...
+
 
 LOGIN = Subject("login")
 LOGOUT = Subject("logout")
@@ -90,12 +104,16 @@ def _usable_token(value: Any) -> bool:
 
 def _tokens(body: Any, subject: Subject) -> TokenPair:
     """The token pair of a login or refresh answer; an empty token or one that could split a header is bad."""
-    pair = structure(body, TokenPair)
+    pair = TokenPair.of(body)
     if not _usable_token(pair.access_token) or (
         pair.refresh_token is not None and not _usable_token(pair.refresh_token)
     ):
-        raise ApiError(ErrorCode.BAD_RESPONSE, "bad_token", subject=subject)
+        raise BadResponse(Reason.BAD_TOKEN, subject=subject)
     return pair
+
+
+def _not_object(record: str, body: Any) -> Any:
+    raise bad_record(record, "not_object", got=type(body).__name__)
 
 
 def _entity(entity_id: str) -> Subject:
@@ -108,7 +126,7 @@ class B4BClient:
     def __init__(
         self,
         transport: Transport,
-        session: SessionStore,
+        session: Session,
         *,
         retry: RetryPolicy | None = None,
         call_deadline: float = DEFAULT_CALL_DEADLINE,
@@ -195,7 +213,7 @@ class B4BClient:
             resp, attempts = await self._exchange(prepared.with_token(token), deadline, subject)
             if resp.status == 401:
                 self.session.clear_if_current(token)
-                raise session_expired()
+                raise SessionExpired(Reason.SESSION_EXPIRED, status=401)
         try:
             return sansio.decode(resp, subject)
         except ApiError as exc:
@@ -204,23 +222,11 @@ class B4BClient:
             raise
 
     async def _page(
-        self,
-        entity_id: str,
-        listing: str,
-        query: Query,
-        cls: type[R],
-        page_cls: type[Page[Any]] = Page,
-        fields: Sequence[str] | None = None,
-    ) -> Page[Any]:
-        """One page of the entity's ``listing`` (``invoices``, ``vendors``, ``products``), as ``cls``.
-
-        With ``fields``, each item is ``record.pick(fields)`` instead of the record (see :func:`pick_page`).
-        """
+        self, entity_id: str, listing: str, query: Query, cls: type[R], page_cls: type[Page[Any]] = Page
+    ) -> Page[R]:
+        """One page of ``cls`` records: the entity's ``invoices``, ``vendors`` or ``products``."""
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/{listing}", query)
-        body = await self._call(request, _entity(entity_id))
-        if fields is not None:
-            return pick_page(body, cls, fields, page_cls)
-        return structure_page(body, cls, page_cls)
+        return page_cls.read(await self._call(request, _entity(entity_id)), cls)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new token pair for ``refresh_token``; nothing is stored (the session store does)."""
@@ -246,27 +252,22 @@ class B4BClient:
         try:
             resp, _ = await self._exchange(request, self._deadline(), LOGIN)
             if resp.status == 401:
-                raise ApiError(
-                    ErrorCode.INVALID_CREDENTIALS,
-                    "credentials",
-                    status=401,
-                    detail=sansio.backend_detail(resp),
-                    subject=LOGIN,
-                )
+                detail = sansio.backend_detail(resp)
+                raise InvalidCredentials(Reason.CREDENTIALS, status=401, detail=detail, subject=LOGIN)
             tokens = _tokens(sansio.decode(resp, LOGIN), LOGIN)
         except ApiError as exc:
             if exc.detail:  # a backend that echoes the password must not pass it on
                 exc.detail = quiet.text(exc.detail)
             raise
         me = ApiRequest("GET", f"{API}/users/me")
-        user = structure(await self._call(me, ME, token=tokens.access_token, refresh=False), User)
+        user = User.of(await self._call(me, ME, token=tokens.access_token, refresh=False))
         return tokens, user
 
     async def logout(self, token: str) -> None:
         await self._call(ApiRequest("POST", f"{API}/auth/logout"), LOGOUT, token=token, refresh=False)
 
     async def me(self) -> User:
-        return structure(await self._call(ApiRequest("GET", f"{API}/users/me"), ME), User)
+        return User.of(await self._call(ApiRequest("GET", f"{API}/users/me"), ME))
 
     # -- entities ----------------------------------------------------------
 
@@ -275,19 +276,19 @@ class B4BClient:
         body = await self._call(request, MY_ENTITIES)
         if isinstance(body, dict) and isinstance(body.get("items"), list):
             body = body["items"]
-        return structure_list(body, Entity)
+        return records_of(body, Entity)
 
     async def get_entity(self, entity_id: str) -> Entity:
         body = await self._call(ApiRequest("GET", f"{API}/entities/{entity_id}"), _entity(entity_id))
-        return structure(body, Entity)
+        return Entity.of(body)
 
     async def create_entity(self, fields: dict[str, Any]) -> Entity:
         body = await self._call(ApiRequest("POST", f"{API}/entities", json=fields), NEW_ENTITY)
-        return structure(body, Entity)
+        return Entity.of(body)
 
     async def update_entity(self, entity_id: str, fields: dict[str, Any]) -> Entity:
         request = ApiRequest("PUT", f"{API}/entities/{entity_id}", json=fields)
-        return structure(await self._call(request, _entity(entity_id)), Entity)
+        return Entity.of(await self._call(request, _entity(entity_id)))
 
     # -- invoices ----------------------------------------------------------
 
@@ -297,20 +298,17 @@ class B4BClient:
         *,
         page: int,
         page_size: int,
-        fields: Sequence[str] | None = None,
         **filters: Any,
-    ) -> Page[Any]:
-        """One page of invoices, with ``total_amount`` and ``aggregations`` when the API sends them.
-
-        The items are :class:`Invoice` records, or with ``fields`` the picks of them.
-        """
+    ) -> InvoicePage:
+        """One page of :class:`Invoice` records, with ``total_amount`` and ``aggregations`` when sent."""
         query = _query(**_paging("page_size", page, page_size), **filters)
-        return await self._page(entity_id, "invoices", query, Invoice, InvoicePage, fields)
+        page = await self._page(entity_id, "invoices", query, Invoice, InvoicePage)
+        assert isinstance(page, InvoicePage)
+        return page
 
     async def get_invoice(self, entity_id: str, invoice_id: str) -> Invoice:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/invoices/{invoice_id}")
-        body = await self._call(request, Subject("invoice", (invoice_id, entity_id)))
-        return structure(body, Invoice)
+        return Invoice.of(await self._call(request, Subject("invoice", (invoice_id, entity_id))))
 
     async def import_invoice_xml(
         self, entity_id: str, *, filename: str, content: bytes, auto_classify: bool
@@ -323,10 +321,10 @@ class B4BClient:
             timeout=UPLOAD_TIMEOUT,
         )
         body = await self._call(request, Subject("invoice_import", (entity_id,)))
-        if not isinstance(body, dict):
-            raise ApiError(ErrorCode.BAD_RESPONSE, "malformed", facts={"record": "import answer"})
+        if type(body) is not dict:
+            raise bad_record("import answer", "not_object", got=type(body).__name__)
         if body.get("id") is not None:
-            structure(body, Invoice)  # an answer that names the invoice must name it well
+            Invoice.of(body)  # an answer that names the invoice must name it well
         return body  # whole; the created invoice in it is an assumption (the tool looks it up if absent)
 
     async def invoice_stats(
@@ -338,9 +336,7 @@ class B4BClient:
             _query(date_from=date_from, date_to=date_to),
         )
         body = await self._call(request, _entity(entity_id))
-        if not isinstance(body, dict):
-            raise ApiError(ErrorCode.BAD_RESPONSE, "malformed", facts={"record": "invoice statistics"})
-        return body
+        return Record.of(body).as_json() if type(body) is dict else _not_object("invoice statistics", body)
 
     # -- vendors -----------------------------------------------------------
 
@@ -351,16 +347,14 @@ class B4BClient:
         page: int,
         page_size: int,
         q: str | None = None,
-        fields: Sequence[str] | None = None,
-    ) -> Page[Any]:
-        """One page of :class:`Vendor` records, or with ``fields`` the picks of them."""
+    ) -> Page[Vendor]:
+        """One page of :class:`Vendor` records."""
         query = _query(**_paging("page_size", page, page_size), q=q)
-        return await self._page(entity_id, "vendors", query, Vendor, fields=fields)
+        return await self._page(entity_id, "vendors", query, Vendor)
 
     async def get_vendor(self, entity_id: str, vendor_id: str) -> Vendor:
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors/{vendor_id}")
-        body = await self._call(request, Subject("vendor", (vendor_id, entity_id)))
-        return structure(body, Vendor)
+        return Vendor.of(await self._call(request, Subject("vendor", (vendor_id, entity_id))))
 
     async def vendor_by_tax_id(self, entity_id: str, tax_id: str) -> tuple[Vendor, dict[str, Any]]:
         """The vendor for a tax id (a branch id falls back to its parent) and the rest of the answer.
@@ -373,9 +367,7 @@ class B4BClient:
             "POST", f"{API}/entities/{entity_id}/vendors/search-by-tax-id", json={"tax_id": tax_id}
         )
         body = await self._call(request, subject)
-        malformed = ApiError(
-            ErrorCode.BAD_RESPONSE, "malformed", subject=subject, facts={"record": "vendor search"}
-        )
+        malformed = bad_record("vendor search", "wrong_shape").about(subject)
         if not isinstance(body, dict):
             raise malformed
         if "data" in body:
@@ -385,11 +377,11 @@ class B4BClient:
         else:
             raise malformed
         if data is None or (isinstance(data, dict) and data.get("vendor") is None):
-            raise ApiError(ErrorCode.NOT_FOUND, "no_match", subject=subject)
+            raise NotFound(Reason.NO_MATCH, subject=subject)
         if not isinstance(data, dict):
             raise malformed
         rest = {k: v for k, v in data.items() if k != "vendor"}
-        return structure(data["vendor"], Vendor), rest
+        return Vendor.of(data["vendor"]), rest
 
     # -- products ----------------------------------------------------------
 
@@ -400,11 +392,10 @@ class B4BClient:
         page: int,
         per_page: int,
         search: str | None = None,
-        fields: Sequence[str] | None = None,
-    ) -> Page[Any]:
-        """One page of :class:`Product` records, or with ``fields`` the picks of them."""
+    ) -> Page[Product]:
+        """One page of :class:`Product` records."""
         query = _query(**_paging("per_page", page, per_page), search=search)
-        return await self._page(entity_id, "products", query, Product, fields=fields)
+        return await self._page(entity_id, "products", query, Product)
 
     async def similar_products(
         self, entity_id: str, *, query_text: str, top_k: int, min_similarity: float
@@ -417,7 +408,7 @@ class B4BClient:
         }
         request = ApiRequest("POST", f"{API}/semantic-search/products/search", json=payload)
         body = await self._call(request, _entity(entity_id))
-        return structure_list(body, SimilarProduct)
+        return records_of(body, SimilarProduct)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -1,116 +1,97 @@
-"""The field types of the wire models, and the check each one makes of a JSON value.
+"""Reading one JSON value as a typed field: the check each field makes, and nothing converted in place.
 
-Values are checked, never converted: a value that passes its check is used as
-sent (an integer amount stays an integer, a decimal string stays that string),
-and one that fails is left to the record's ``extra``. JSON numbers are finite
-here: ``sansio`` refuses NaN and infinities before any model sees them.
+Each reader takes a value as the API sent it and gives the typed reading, or
+``None`` when the value is absent or of another type (a tolerant reader keeps
+the raw answer, so nothing is lost by a reading that fails). Amounts are the
+exception that raises: an amount out of any sane range is a bad answer, not a
+missing one (:mod:`finizi_b4b.api.money`).
+
+The facts that belong to the wire live here once: the API's path prefix, and
+the direction codes of an invoice (0 purchase, 1 sales).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Literal, NewType
+from typing import Any, Literal
+
+from finizi_b4b.api.money import read_amount
 
 __all__ = [
-    "ABSENT",
-    "CHECKS",
-    "LIST",
-    "Amount",
-    "Check",
-    "DecimalText",
+    "API",
+    "DIRECTIONS",
+    "DIRECTION_CODES",
     "Direction",
-    "Fraction",
-    "Id",
-    "IsoDate",
-    "as_decimal",
-    "has_type",
+    "amount",
+    "count",
+    "day",
+    "direction",
+    "flag",
+    "fraction",
+    "is_id",
+    "number",
+    "text",
 ]
 
-Id = str | int
-"""A UUID string (either letter case) or, for older records, a positive integer."""
-DecimalText = NewType("DecimalText", str)
-"""An amount sent as a decimal string (``"1250000.50"``)."""
-Amount = int | float | DecimalText
-"""Money or a quantity, as sent: an integer, a float, or a decimal string."""
-IsoDate = NewType("IsoDate", str)
-"""An ISO date (``2025-03-14``), possibly with a time after it; read it with :meth:`Invoice.issued_on`."""
-Fraction = NewType("Fraction", float)
-"""A rate as a fraction between 0 and 1 (0.1 for 10 %)."""
-Direction = Literal[0, 1]
-"""An invoice's direction: 0 purchase, 1 sales."""
+API = "/api/v1"
+"""Where every path of the API starts."""
+Direction = Literal["purchase", "sales"]
+DIRECTIONS: dict[int, Direction] = {0: "purchase", 1: "sales"}
+"""An invoice's ``direction`` as the API codes it."""
+DIRECTION_CODES: dict[Direction, int] = {word: code for code, word in DIRECTIONS.items()}
 
 
-class _Absent:
-    """Marks a field the API did not send, so that writing it back out leaves it out."""
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-    def __bool__(self) -> bool:
-        return False
+def is_id(value: Any) -> bool:
+    """A non-empty string (a UUID, in either letter case) or, for older records, a positive integer."""
+    if type(value) is str:
+        return bool(value)
+    return type(value) is int and value > 0
 
 
-ABSENT: Any = _Absent()
-
-# -- the checks: each field type maps the exact JSON types it accepts to a further check (None: none) --
-
-_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-Check = dict[type, Callable[[Any], bool] | None]
+def text(value: Any) -> str | None:
+    """A string as sent, or None."""
+    return value if type(value) is str else None
 
 
-def _is_decimal_text(value: str) -> bool:
-    return _DECIMAL.fullmatch(value) is not None
+def count(value: Any) -> int | None:
+    """A count: an integer of zero or more (never a boolean), or None."""
+    return value if type(value) is int and value >= 0 else None
 
 
-def _is_iso_date(value: str) -> bool:
-    if _ISO_DATE.match(value) is None:
-        return False
-    try:
-        dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return False
-    return True
+def flag(value: Any) -> bool | None:
+    return value if type(value) is bool else None
 
 
-def _is_positive(value: int) -> bool:
-    return value > 0
+def number(value: Any) -> float | None:
+    """A JSON number (an integer or a float, never a boolean), or None."""
+    return value if type(value) in (int, float) else None
 
 
-def _is_fraction(value: float) -> bool:
-    return 0 <= value <= 1
+def fraction(value: Any) -> float | None:
+    """A rate as a fraction between 0 and 1 (0.1 for 10 %), or None."""
+    found = number(value)
+    return found if found is not None and 0 <= found <= 1 else None
 
 
-def _is_direction(value: int) -> bool:
-    return value == 0 or value == 1
-
-
-CHECKS: dict[Any, Check] = {
-    str: {str: None},
-    int: {int: None},
-    float: {int: None, float: None},
-    bool: {bool: None},
-    Id: {str: bool, int: _is_positive},
-    Amount: {int: None, float: None, str: _is_decimal_text},
-    IsoDate: {str: _is_iso_date},
-    Fraction: {int: _is_fraction, float: _is_fraction},
-    Direction: {int: _is_direction},
-    dict[str, Any]: {dict: None},
-}
-LIST: Check = {list: None}
-_WRONG: Any = object()
-
-
-def has_type(check: Check, value: Any) -> bool:
-    refine = check.get(type(value), _WRONG)
-    return refine is None or (refine is not _WRONG and refine(value))
-
-
-def as_decimal(value: Any) -> Decimal | None:
-    """An :data:`Amount` as a :class:`~decimal.Decimal` (exact for decimal strings); ``None`` otherwise."""
-    if not has_type(CHECKS[Amount], value):
+def day(value: Any) -> dt.date | None:
+    """The date in the first ten characters of an ISO date or date-time (``2025-03-14T…``), or None."""
+    if type(value) is not str or len(value) < 10 or value[4] != "-" or value[7] != "-":
         return None
-    return Decimal(value) if type(value) is str else Decimal(str(value))
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def direction(value: Any) -> Direction | None:
+    """An invoice's direction as a word: 0 purchase, 1 sales; the words themselves are read too."""
+    if type(value) is int:
+        return DIRECTIONS.get(value)
+    return value if value in DIRECTION_CODES else None
+
+
+def amount(value: Any) -> Decimal | None:
+    """An amount (an integer, a float or a decimal string) as an exact ``Decimal``, or None when it
+    is not one; :class:`~finizi_b4b.api.money.AmountOutOfRange` when it is one out of range."""
+    return read_amount(value)

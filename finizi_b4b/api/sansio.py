@@ -26,9 +26,23 @@ from typing import Any
 
 from pydantic_core import from_json, to_json
 
-from finizi_b4b.api.errors import ApiError, Subject
+from finizi_b4b.api.errors import (
+    ApiError,
+    BackendError,
+    BackendTimeout,
+    BackendUnavailable,
+    BadResponse,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Reason,
+    RequestRefused,
+    Subject,
+    ValidationFailed,
+)
 from finizi_b4b.api.transport import MAX_ANSWER_BYTES, ApiResponse, TransportFailure
-from finizi_b4b.errors import ErrorCode
 
 __all__ = [
     "LONGEST_RETRY_AFTER",
@@ -175,34 +189,34 @@ def retry_after_seconds(resp: ApiResponse, now: float | None = None) -> float | 
     return min(max(0.0, wait), float(LONGEST_RETRY_AFTER))
 
 
+# What each status means, in the one place it is decided; any other 4xx or 5xx is a BackendError.
+_KINDS: dict[int, type[ApiError]] = {
+    400: ValidationFailed,
+    401: NotAuthenticated,
+    403: NotFound,  # the same as 404, so that ids cannot be probed
+    404: NotFound,
+    409: Conflict,
+    413: PayloadTooLarge,
+    422: ValidationFailed,
+    429: RateLimited,
+    502: BackendUnavailable,
+    503: BackendUnavailable,
+    504: BackendUnavailable,
+}
+
+
 def error_for(resp: ApiResponse, subject: Subject | None = None) -> ApiError:
     """The error a non-2xx answer means."""
     status = resp.status
     if 300 <= status < 400:
-        return ApiError(ErrorCode.BAD_RESPONSE, "redirect", status=status, subject=subject)
+        return BadResponse(Reason.REDIRECT, status=status, subject=subject)
     detail = backend_detail(resp)
     if status >= 500:
         log.warning("the B4B API answered HTTP %d: body not shown (%s)", status, body_digest(resp.body))
-    if status == 401:
-        code = ErrorCode.NOT_AUTHENTICATED
-    elif status in (403, 404):
-        code = ErrorCode.NOT_FOUND  # the same for both, so that ids cannot be probed
-    elif status == 409:
-        code = ErrorCode.CONFLICT
-    elif status == 413:
-        code = ErrorCode.PAYLOAD_TOO_LARGE
-    elif status in (400, 422):
-        code = ErrorCode.VALIDATION_FAILED
-    elif status == 429:
-        code = ErrorCode.RATE_LIMITED
-    elif status in (502, 503, 504):
-        code = ErrorCode.BACKEND_UNAVAILABLE
-    else:
-        code = ErrorCode.BACKEND_ERROR
+    kind = _KINDS.get(status, BackendError if status >= 500 else RequestRefused)
     transient = status in TRANSIENT_STATUSES
-    return ApiError(
-        code,
-        "status",
+    return kind(
+        Reason.STATUS,
         status=status,
         detail=detail,
         subject=subject,
@@ -216,22 +230,18 @@ def decode(resp: ApiResponse, subject: Subject | None = None) -> Any:
     if not 200 <= resp.status < 300:
         raise error_for(resp, subject)
     if len(resp.body) > MAX_ANSWER_BYTES:  # transports that do not cap (a replayed cassette)
-        raise ApiError(ErrorCode.BAD_RESPONSE, "too_large", status=resp.status, subject=subject)
+        raise BadResponse(Reason.TOO_LARGE, status=resp.status, subject=subject)
     try:
         return parse_json(resp.body)
     except NotStrictJson:
-        raise ApiError(
-            ErrorCode.BAD_RESPONSE, "not_strict_json", status=resp.status, subject=subject
-        ) from None
+        raise BadResponse(Reason.NOT_STRICT_JSON, status=resp.status, subject=subject) from None
     except ValueError:
-        raise ApiError(ErrorCode.BAD_RESPONSE, "not_json", status=resp.status, subject=subject) from None
+        raise BadResponse(Reason.NOT_JSON, status=resp.status, subject=subject) from None
 
 
 def transport_error(exc: TransportFailure, subject: Subject | None = None) -> ApiError:
     if exc.kind == "too_large":
-        return ApiError(ErrorCode.BAD_RESPONSE, "too_large", subject=subject)
+        return BadResponse(Reason.TOO_LARGE, subject=subject)
     if exc.kind == "timeout":
-        return ApiError(ErrorCode.BACKEND_TIMEOUT, "timeout", subject=subject, retryable=True)
-    return ApiError(
-        ErrorCode.BACKEND_UNAVAILABLE, "connect", detail=exc.detail, subject=subject, retryable=True
-    )
+        return BackendTimeout(Reason.TIMEOUT, subject=subject)
+    return BackendUnavailable(Reason.CONNECT, detail=exc.detail, subject=subject)

@@ -41,8 +41,8 @@ from typing import Any
 
 import mcp.types as types
 
+from finizi_b4b.api.redact import Redactor
 from finizi_b4b.api.transport import ApiRequest, ApiResponse
-from finizi_b4b.redact import Redactor
 
 __all__ = [
     "CASSETTE_VERSION",

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 import mcp.types as types
 
+from finizi_b4b.api.redact import Redactor
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure
 from finizi_b4b.cassette.format import (
     CASSETTE_VERSION,
@@ -30,7 +31,6 @@ from finizi_b4b.cassette.format import (
     result_record,
 )
 from finizi_b4b.config import Settings
-from finizi_b4b.redact import Redactor
 from finizi_b4b.runtime import TransportFactory
 
 __all__ = ["PendingCall", "Recorder", "RecordingTransport"]

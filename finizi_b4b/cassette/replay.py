@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from finizi_b4b.api.redact import Redactor, is_marker
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, TransportFailure
 from finizi_b4b.cassette.files import RecordedFiles
 from finizi_b4b.cassette.format import (
@@ -30,7 +31,6 @@ from finizi_b4b.cassette.format import (
     sessions,
 )
 from finizi_b4b.config import ConfigError, Settings, api_base_url
-from finizi_b4b.redact import Redactor, is_marker
 from finizi_b4b.runtime import TransportFactory
 
 __all__ = ["CallOutcome", "ReplayTransport", "diff_results", "replay_file", "run_replay"]

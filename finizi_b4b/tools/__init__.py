@@ -1,49 +1,89 @@
-"""The handler classes, one per domain, and the one table that says which method serves which tool.
+"""The tool table: which handler method serves each tool, its toolset, and the rules over its arguments.
 
 Every tool the server serves has a definition file (``schemas/tools/<name>.json``)
 and a row in :data:`TOOLS`; ``check-schemas`` and the tests check that the two
 name the same tools. A handler class is built once per connection and serves
-all of its rows.
+all of its rows. Handlers are named by import path, so that reading the table
+(at start-up, for the tool list and the argument rules) imports none of them.
+
+Toolsets group the tools so that a client can be served only what it needs
+(:data:`TOOLSETS`, chosen with ``FINIZI_B4B_TOOLSETS``).
 """
 
 from __future__ import annotations
 
+import importlib
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from finizi_b4b.tools.auth import AuthTools
+import attrs
+
 from finizi_b4b.tools.base import Call, Handler, Services
-from finizi_b4b.tools.entities import EntityTools
-from finizi_b4b.tools.imports import ImportTools
-from finizi_b4b.tools.invoices import InvoiceTools
-from finizi_b4b.tools.products import ProductTools
-from finizi_b4b.tools.summaries import SummaryTools
-from finizi_b4b.tools.vendors import VendorTools
+from finizi_b4b.tools.rules import AbsolutePaths, AtLeastOne, BothOrNeither, ExactlyOne, Rule
 
-__all__ = ["TOOLS", "Call", "Handler", "Services", "registry"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-# tool name -> (handler class, name of the method that serves it)
-TOOLS: MappingProxyType[str, tuple[type[Handler], str]] = MappingProxyType(
+__all__ = ["CORE", "INVOICES", "TOOLS", "TOOLSETS", "Call", "Handler", "Services", "Tool", "registry"]
+
+CORE = "core"
+INVOICES = "invoices"
+# Every toolset, in the order the documentation lists them.
+TOOLSETS: tuple[str, ...] = (CORE, INVOICES)
+ENTITY_FIELDS = ("name", "tax_id", "address", "phone", "email")
+
+
+@attrs.frozen
+class Tool:
+    """One row of the table: the handler (``module:Class``), its method, toolset and argument rules."""
+
+    handler: str
+    method: str
+    toolset: str
+    rules: tuple[Rule, ...] = ()
+
+    def handler_class(self) -> type[Handler]:
+        module, _, name = self.handler.partition(":")
+        found = getattr(importlib.import_module(f"finizi_b4b.tools.{module}"), name)
+        assert isinstance(found, type) and issubclass(found, Handler)
+        return found
+
+
+def _tool(handler: str, method: str, toolset: str, *rules: Rule) -> Tool:
+    return Tool(handler, method, toolset, rules)
+
+
+TOOLS: Mapping[str, Tool] = MappingProxyType(
     {
-        "login": (AuthTools, "login"),
-        "logout": (AuthTools, "logout"),
-        "whoami": (AuthTools, "whoami"),
-        "list_entities": (EntityTools, "list_entities"),
-        "get_entity": (EntityTools, "get_entity"),
-        "create_entity": (EntityTools, "create_entity"),
-        "update_entity": (EntityTools, "update_entity"),
-        "list_invoices": (InvoiceTools, "list_invoices"),
-        "get_invoice": (InvoiceTools, "get_invoice"),
-        "get_invoice_statistics": (InvoiceTools, "get_invoice_statistics"),
-        "import_invoice_xml": (ImportTools, "import_invoice_xml"),
-        "summarize_invoices": (SummaryTools, "summarize_invoices"),
-        "list_vendors": (VendorTools, "list_vendors"),
-        "get_vendor": (VendorTools, "get_vendor"),
-        "list_products": (ProductTools, "list_products"),
-        "search_similar_products": (ProductTools, "search_similar_products"),
+        "login": _tool("auth:AuthTools", "login", CORE, BothOrNeither(("phone", "password"))),
+        "logout": _tool("auth:AuthTools", "logout", CORE),
+        "whoami": _tool("auth:AuthTools", "whoami", CORE),
+        "list_entities": _tool("entities:EntityTools", "list_entities", CORE),
+        "get_entity": _tool("entities:EntityTools", "get_entity", CORE),
+        "create_entity": _tool("entities:EntityTools", "create_entity", CORE),
+        "update_entity": _tool("entities:EntityTools", "update_entity", CORE, AtLeastOne(ENTITY_FIELDS)),
+        "list_invoices": _tool("invoices:InvoiceTools", "list_invoices", INVOICES),
+        "get_invoice": _tool("invoices:InvoiceTools", "get_invoice", INVOICES),
+        "get_invoice_statistics": _tool("invoices:InvoiceTools", "get_invoice_statistics", INVOICES),
+        "import_invoice_xml": _tool(
+            "imports:ImportTools",
+            "import_invoice_xml",
+            INVOICES,
+            ExactlyOne(("file_path", "file_paths", "xml_content")),
+            AbsolutePaths("file_path"),
+            AbsolutePaths("file_paths"),
+        ),
+        "summarize_invoices": _tool("summaries:SummaryTools", "summarize_invoices", INVOICES),
+        "list_vendors": _tool("vendors:VendorTools", "list_vendors", INVOICES),
+        "get_vendor": _tool(
+            "vendors:VendorTools", "get_vendor", INVOICES, ExactlyOne(("vendor_id", "tax_id"))
+        ),
+        "list_products": _tool("products:ProductTools", "list_products", INVOICES),
+        "search_similar_products": _tool("products:ProductTools", "search_similar_products", INVOICES),
     }
 )
 
 
 def registry() -> dict[str, tuple[type[Handler], str]]:
     """Every tool the server implements: name -> (handler class, method name)."""
-    return dict(TOOLS)
+    return {name: (tool.handler_class(), tool.method) for name, tool in TOOLS.items()}

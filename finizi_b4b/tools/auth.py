@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from finizi_b4b.api.errors import ApiError
-from finizi_b4b.api.models import TokenPair, User, unstructure
+from finizi_b4b.api.errors import (
+    ApiError,
+    ConfiguredCredentialsRefused,
+    InvalidCredentials,
+    NotAuthenticated,
+    Reason,
+    SessionCheckFailed,
+    SessionExpired,
+    ValidationFailed,
+)
+from finizi_b4b.api.models import TokenPair, User
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools import messages
 from finizi_b4b.tools.base import Call, Handler
@@ -18,11 +27,11 @@ if TYPE_CHECKING:
 __all__ = ["AuthTools", "configured_sign_in", "sign_in_with"]
 
 # What a login answers when the credentials themselves are wrong (not when the API is down).
-_REFUSALS = (ErrorCode.INVALID_CREDENTIALS, ErrorCode.VALIDATION_FAILED)
+_REFUSALS = (InvalidCredentials, ValidationFailed)
 
 
 def _public_user(user: User) -> dict[str, Any]:
-    return unstructure(user)
+    return user.as_json()
 
 
 def _at_login(exc: ApiError) -> bool:
@@ -48,9 +57,8 @@ def sign_in_with(client: B4BClient, phone: str, password: str) -> SignIn:
             if exc.status not in (401, 403):
                 exc.facts["after_login"] = True
                 raise
-            raise ApiError(
-                ErrorCode.SESSION_CHECK_FAILED,
-                "session_check",
+            raise SessionCheckFailed(
+                Reason.SESSION_CHECK,
                 status=exc.status,
                 detail=exc.detail,
                 subject=exc.subject,
@@ -71,10 +79,9 @@ def configured_sign_in(client: B4BClient, settings: Settings) -> SignIn:
         try:
             return await plain()
         except ApiError as exc:
-            if _at_login(exc) and exc.code in _REFUSALS:
-                raise ApiError(
-                    ErrorCode.CONFIGURED_CREDENTIALS_REFUSED,
-                    "configured_credentials",
+            if _at_login(exc) and isinstance(exc, _REFUSALS):
+                raise ConfiguredCredentialsRefused(
+                    Reason.CONFIGURED_CREDENTIALS,
                     status=exc.status,
                     detail=exc.detail,
                     subject=exc.subject,
@@ -86,9 +93,7 @@ def configured_sign_in(client: B4BClient, settings: Settings) -> SignIn:
 
 class AuthTools(Handler):
     async def login(self, call: Call) -> dict[str, Any]:
-        phone, password = call.get("phone"), call.get("password")
-        if (phone is None) != (password is None):
-            raise ToolError.invalid_arguments(messages.BOTH_OR_NEITHER)
+        phone, password = call.get("phone"), call.get("password")  # both or neither: a rule of the tool
         if phone is None:
             settings = self.services.settings
             if not settings.signs_in:
@@ -99,7 +104,7 @@ class AuthTools(Handler):
         try:
             user = await self.session.sign_in(attempt)
         except ApiError as exc:
-            refused = phone is not None and _at_login(exc) and exc.code in _REFUSALS
+            refused = phone is not None and _at_login(exc) and isinstance(exc, _REFUSALS)
             if refused and self.services.settings.signs_in and not self.session.configured_refused:
                 # Typed-in credentials were refused; the configured ones still stand.
                 error = messages.tool_error(exc)
@@ -108,20 +113,19 @@ class AuthTools(Handler):
                 )
                 raise ToolError(error.code, error.message + note) from None
             raise
-        name = user.get("full_name") or user.get("email") or user.get("phone") or "the user"
-        return {"message": f"Logged in as {name}. The session lasts until logout or restart.", "user": user}
+        return {"message": messages.logged_in(user), "user": user}
 
     async def logout(self, call: Call) -> dict[str, Any]:
         try:
             ended = await self.session.sign_out(self.client.logout, self.client.refresh)
         except ApiError as exc:
-            if exc.reason == "not_logged_in":  # no session, and none to open by itself: the usual error
+            if exc.reason is Reason.NOT_LOGGED_IN:  # no session, and none to open by itself: the usual error
                 raise
             # The session was ended here all the same; say so unless the backend had ended it already.
-            if exc.code in (ErrorCode.SESSION_EXPIRED, ErrorCode.NOT_AUTHENTICATED):
-                return {"message": "Logged out."}
-            return {"message": "Logged out." + messages.logout_note(exc)}
-        return {"message": "Logged out." if ended else messages.SIGNED_OUT_ALREADY}
+            if isinstance(exc, SessionExpired | NotAuthenticated):
+                return {"message": messages.LOGGED_OUT}
+            return {"message": messages.LOGGED_OUT + messages.logout_note(exc)}
+        return {"message": messages.LOGGED_OUT if ended else messages.SIGNED_OUT_ALREADY}
 
     async def whoami(self, call: Call) -> dict[str, Any]:
         generation = self.session.generation

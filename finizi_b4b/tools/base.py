@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 import attrs
 
-from finizi_b4b.api.errors import ApiError
-from finizi_b4b.errors import ErrorCode
+from finizi_b4b.api import fields
 
 if TYPE_CHECKING:
     from finizi_b4b.api.client import B4BClient
     from finizi_b4b.api.headers import ToolCallContext
-    from finizi_b4b.api.models import Page
+    from finizi_b4b.api.records import Page
     from finizi_b4b.config import Settings
     from finizi_b4b.session import SessionStore
 
-__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result", "project"]
+__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result"]
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -71,26 +70,9 @@ class Handler:
         self.session = services.session
 
 
-_DIRECTIONS = {0: "purchase", 1: "sales"}
-
-
 def direction_label(value: Any) -> Any:
-    """The API's 0/1 invoice direction as the word the tools use."""
-    return _DIRECTIONS.get(value, value) if isinstance(value, int) else value
-
-
-def project(items: Iterable[Any], fields: Sequence[str], what: str) -> list[dict[str, Any]]:
-    """Compact list items: ``id`` plus ``fields`` (those the item has)."""
-    wanted = ("id", *(f for f in fields if f != "id"))
-    out = []
-    for item in items:
-        if not isinstance(item, dict) or item.get("id") is None:
-            raise ApiError(ErrorCode.BAD_RESPONSE, "malformed", facts={"record": f"{what} list item"})
-        row = {field: item[field] for field in wanted if field in item}
-        if "direction" in row:
-            row["direction"] = direction_label(row["direction"])
-        out.append(row)
-    return out
+    """The API's 0/1 invoice direction as the word the tools use; anything else as it came."""
+    return fields.direction(value) or value
 
 
 def list_result(
@@ -109,10 +91,10 @@ def list_result(
     }
 
 
-def page_result(page: Page, items: list[dict[str, Any]], page_size: int) -> dict[str, Any]:
+def page_result(page: Page[Any], items: list[dict[str, Any]], page_size: int) -> dict[str, Any]:
     """The list envelope for one page of a paged API answer (missing counts are derived)."""
-    total = page.total if isinstance(page.total, int) else len(items)
-    number = page.page if isinstance(page.page, int) else 1
-    pages = page.pages if isinstance(page.pages, int) else -(-total // page_size)
-    has_next = page.has_next if isinstance(page.has_next, bool) else number < pages
+    total = page.total if page.total is not None else len(items)
+    number = page.page or 1
+    pages = page.pages if page.pages is not None else -(-total // page_size)
+    has_next = page.has_next if page.has_next is not None else number < pages
     return list_result(items, page=number, page_size=page_size, total=total, pages=pages, has_next=has_next)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from finizi_b4b.api.errors import ApiError
-from finizi_b4b.api.models import unstructure
-from finizi_b4b.errors import ErrorCode, ToolError
-from finizi_b4b.tools import messages
+from finizi_b4b.api.errors import NotFound
+from finizi_b4b.tools import ENTITY_FIELDS, messages
 from finizi_b4b.tools.base import Call, Handler, list_result
 
 __all__ = ["EntityTools"]
 
-ENTITY_FIELDS = ("name", "tax_id", "address", "phone", "email")
 COMPACT = ("name", "tax_id", "address", "role")
 DETAILED = ("invoice_count", "vendor_count", "product_count")
 
@@ -33,26 +30,20 @@ class EntityTools(Handler):
         return list_result(items, page=1, page_size=max(total, 1), total=total, pages=1, has_next=False)
 
     async def get_entity(self, call: Call) -> dict[str, Any]:
-        return {"data": unstructure(await self.client.get_entity(call["entity_id"]))}
+        return {"data": (await self.client.get_entity(call["entity_id"])).as_json()}
 
     async def create_entity(self, call: Call) -> dict[str, Any]:
         entity = await self.client.create_entity(_writable(call))
-        return {"message": "Entity created.", "data": unstructure(entity)}
+        return {"message": messages.ENTITY_CREATED, "data": entity.as_json()}
 
     async def update_entity(self, call: Call) -> dict[str, Any]:
-        fields = _writable(call)
-        if not fields:
-            raise ToolError.invalid_arguments(
-                "give at least one field to change: " + ", ".join(ENTITY_FIELDS)
-            )
+        fields = _writable(call)  # at least one: a rule of the tool
         try:
             entity = await self.client.update_entity(call["entity_id"], fields)
-        except ApiError as exc:
-            if exc.code is ErrorCode.NOT_FOUND:
-                # The same words whether the entity is missing, another company's, or read-only to
-                # this user's role, so that nothing can be probed; the hint covers the last case.
-                error = messages.tool_error(exc)
-                error.message += messages.ENTITY_ROLE_HINT
-                raise error from None
-            raise
-        return {"message": "Entity updated: " + ", ".join(fields) + ".", "data": unstructure(entity)}
+        except NotFound as exc:
+            # The same words whether the entity is missing, another company's, or read-only to
+            # this user's role, so that nothing can be probed; the hint covers the last case.
+            error = messages.tool_error(exc)
+            error.message += messages.ENTITY_ROLE_HINT
+            raise error from None
+        return {"message": messages.entity_updated(fields), "data": entity.as_json()}

@@ -39,7 +39,7 @@ from finizi_b4b.api.errors import ApiError
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call
 from finizi_b4b.tools.import_checks import entity_tax_id
-from finizi_b4b.tools.import_files import expanded, identify, load_xml_file, parse
+from finizi_b4b.tools.import_files import identify, load_xml_file, parse
 
 __all__ = ["IMPORT_OUTCOMES", "PREVIEW_OUTCOMES", "BatchImport", "Previewer", "Uploader"]
 
@@ -77,14 +77,6 @@ def shown_path(path: str) -> str:
     return path[:keep] + "…" + path[-keep:]
 
 
-def _path_problems(paths: list[str]) -> list[str]:
-    return [
-        f"$.file_paths[{index}]: must be an absolute path (a ~user/ that this system knows)"
-        for index, raw in enumerate(paths)
-        if expanded(raw) is None
-    ]
-
-
 def _refused(entry: dict[str, Any], error: ToolError) -> dict[str, Any]:
     reason = _cut(error.message, _REASON_CHARS)
     if error.code in _INVALID:
@@ -103,11 +95,6 @@ class BatchImport:
         self._entity_tax_id: str | None = None
 
     async def run(self, paths: list[str]) -> dict[str, Any]:
-        from finizi_b4b.tools.messages import batch_paths_invalid
-
-        problems = _path_problems(paths)
-        if problems:
-            raise ToolError(ErrorCode.INVALID_ARGUMENTS, batch_paths_invalid(problems))
         if self.preview:
             self._entity_tax_id = await entity_tax_id(self.client, self.entity_id)
         files = []

@@ -15,15 +15,19 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from finizi_b4b.api.errors import ApiError, Subject
+from finizi_b4b.api.errors import NotFound, Reason, Subject
 from finizi_b4b.einvoice_xml import InvoiceIdentity, ParsedInvoice, Party
-from finizi_b4b.errors import ErrorCode
-from finizi_b4b.tools.base import direction_label
 from finizi_b4b.tools.sums import json_amount
+
+if TYPE_CHECKING:
+    from finizi_b4b.api.models import Invoice
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["Existing", "entity_tax_id", "find_existing", "is_entity", "preview_data"]
 
@@ -43,13 +47,6 @@ class Existing:
     invoice_id: str
     basis: str
     certain: bool = True
-
-
-def _field(obj: Any, name: str) -> Any:
-    """``name`` of an API answer, whether it came as a mapping or as an object."""
-    getter = getattr(obj, "get", None)  # a mapping, or a record (its unknown fields included)
-    value = getter(name) if callable(getter) else getattr(obj, name, None)
-    return value if isinstance(value, str | int | float | bool) else None
 
 
 def _fold(text: str) -> str:
@@ -72,10 +69,9 @@ async def entity_tax_id(client: Any, entity_id: str) -> str | None:
     """The entity's tax id, from the user's entity list with ``detailed=true``; None when the list
     gives none. An entity the user cannot see is not found."""
     for entity in await client.my_entities(detailed=True):
-        if str(entity.id).lower() == entity_id.lower():
-            found = _field(entity, "tax_id")
-            return str(found) if found else None
-    raise ApiError(ErrorCode.NOT_FOUND, "status", status=404, subject=Subject("entity", (entity_id,)))
+        if entity.id.lower() == entity_id.lower():
+            return entity.tax_id
+    raise NotFound(Reason.STATUS, status=404, subject=Subject("entity", (entity_id,)))
 
 
 def _same_number(a: Any, b: str) -> bool:
@@ -103,29 +99,23 @@ class _SellerMatch:
         if self._vendor_id is False:
             try:
                 vendor, _ = await self.client.vendor_by_tax_id(self.entity_id, self.identity.seller_tax_id)
-                self._vendor_id = str(vendor.id)
-            except ApiError as exc:
-                if exc.code is not ErrorCode.NOT_FOUND:
-                    raise
+                self._vendor_id = vendor.id
+            except NotFound:
                 self._vendor_id = None
         return self._vendor_id if isinstance(self._vendor_id, str) else None
 
-    async def verdict(self, item: Any) -> tuple[bool | None, str]:
+    async def verdict(self, item: Invoice) -> tuple[bool | None, str]:
         """Whether ``item`` has this seller (None: nothing tells), and the evidence."""
-        tax_id = _field(item, "seller_tax_id")
-        if tax_id:
-            return str(tax_id) == self.identity.seller_tax_id, "seller_tax_id"
-        item_direction = direction_label(_field(item, "direction"))
-        if self.direction == "sales" and item_direction in ("sales", "purchase"):
-            return item_direction == "sales", "direction"
-        vendor = _field(item, "vendor_id")
-        if vendor is not None and self.direction != "sales":
-            return str(vendor) == await self.vendor_id(), "vendor_id"
-        name = _field(item, "seller_name") or (
-            _field(item, "vendor_name") if self.direction != "sales" else None
-        )
+        seller = item.party("seller")
+        if seller.tax_id:
+            return seller.tax_id == self.identity.seller_tax_id, "seller_tax_id"
+        if self.direction == "sales" and item.direction is not None:
+            return item.direction == "sales", "direction"
+        if item.vendor_id is not None and self.direction != "sales":
+            return item.vendor_id == await self.vendor_id(), "vendor_id"
+        name = seller.name or (item.vendor_name if self.direction != "sales" else None)
         if name and self.seller_name:
-            return _fold(str(name)) == self.seller_name, "seller_name"
+            return _fold(name) == self.seller_name, "seller_name"
         return None, "series_and_number"
 
 
@@ -148,19 +138,16 @@ async def find_existing(
         page = await client.list_invoices(
             entity_id, page=1, page_size=_LOOKUP_PAGE, invoice_series=identity.series, invoice_number=number
         )
-        items = page.get("items") if isinstance(page, dict) else getattr(page, "items", None)
-        for item in items if isinstance(items, list) else ():
-            if str(_field(item, "invoice_series") or "").upper() != identity.series.upper():
+        for item in page.items:
+            if (item.series or "").upper() != identity.series.upper():
                 continue
-            if not _same_number(_field(item, "invoice_number"), identity.number):
+            if item.number is None or not _same_number(item.number, identity.number):
                 continue
-            found = _field(item, "id")
-            ident = str(found) if found is not None else "unknown"
             same, basis = await match.verdict(item)
             if same:
-                return Existing(ident, basis)
+                return Existing(item.id, basis)
             if same is None and possible is None:
-                possible = Existing(ident, basis, certain=False)
+                possible = Existing(item.id, basis, certain=False)
     return possible
 
 

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from finizi_b4b.api.errors import ApiError
+from finizi_b4b.api.errors import Conflict
 from finizi_b4b.einvoice_xml import InvoiceIdentity, ParsedInvoice
-from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call, Handler, direction_label
 from finizi_b4b.tools.import_batch import BatchImport
 from finizi_b4b.tools.import_checks import entity_tax_id, find_existing, is_entity, preview_data
@@ -35,10 +34,8 @@ def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
 
 class ImportTools(Handler):
     async def import_invoice_xml(self, call: Call) -> dict[str, Any]:
-        given = [name for name in ("file_path", "file_paths", "xml_content") if call.get(name) is not None]
-        if len(given) != 1:
-            raise ToolError.invalid_arguments("give exactly one of file_path, file_paths and xml_content")
-        if given == ["file_paths"]:
+        # Exactly one of file_path, file_paths and xml_content (a rule of the tool), and absolute paths.
+        if call.get("file_paths") is not None:
 
             async def upload(filename: str, content: bytes, identity: InvoiceIdentity) -> dict[str, Any]:
                 return (await self._upload(call, filename, content, identity))[0]
@@ -87,9 +84,7 @@ class ImportTools(Handler):
             created = await self.client.import_invoice_xml(
                 entity_id, filename=filename, content=content, auto_classify=call["auto_classify"]
             )
-        except ApiError as exc:
-            if exc.code is not ErrorCode.CONFLICT:
-                raise
+        except Conflict as exc:
             if not exc.facts.get("resent"):
                 if call.get("file_paths") is None:
                     raise

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from finizi_b4b.api.models import unstructure
 from finizi_b4b.tools.base import Call, Handler, direction_label, page_result
 from finizi_b4b.tools.summaries import DIRECTION_CODES, filters_of, summarize
 from finizi_b4b.tools.summary_answer import LEFT_OUT, Summary
@@ -99,16 +98,17 @@ class InvoiceTools(Handler):
             filters["invoice_series"] = filters["invoice_series"].upper()
         wanted = ("id", *(f for f in call.get("fields") or COMPACT if f != "id"))
         page = await self.client.list_invoices(
-            call["entity_id"], page=call["page"], page_size=call["page_size"], fields=wanted, **filters
+            call["entity_id"], page=call["page"], page_size=call["page_size"], **filters
         )
-        result = page_result(page, [_invoice(row) for row in page.items], call["page_size"])
+        rows = [_invoice(invoice.pick(wanted)) for invoice in page.items]
+        result = page_result(page, rows, call["page_size"])
         # Sums over every matching invoice (not just this page), when the API sends them.
         result["data"].update(page.pick(_SUMS))
         return result
 
     async def get_invoice(self, call: Call) -> dict[str, Any]:
         invoice = await self.client.get_invoice(call["entity_id"], call["invoice_id"])
-        return {"data": _invoice(unstructure(invoice))}
+        return {"data": _invoice(invoice.as_json())}
 
     async def get_invoice_statistics(self, call: Call) -> dict[str, Any]:
         from finizi_b4b.tools.messages import ALL_TIME_STATISTICS, period_statistics

@@ -10,19 +10,20 @@ server can be read (and reviewed) in one file.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from finizi_b4b.api.errors import ApiError, Subject
+from finizi_b4b.api import errors
+from finizi_b4b.api.errors import ApiError, Reason, Subject
 from finizi_b4b.api.transport import MAX_ANSWER_BYTES
-from finizi_b4b.errors import NOT_LOGGED_IN, ToolError
+from finizi_b4b.errors import ErrorCode, ToolError
+from finizi_b4b.tools.rules import Breach, Kind
 
 if TYPE_CHECKING:
     from finizi_b4b.einvoice_xml import ParsedInvoice
     from finizi_b4b.tools.import_checks import Existing
 
 __all__ = [
-    "BOTH_OR_NEITHER",
     "CONFIGURED_CREDENTIALS_REFUSED",
     "ENTITY_ROLE_HINT",
     "MISSING_CREDENTIALS",
@@ -39,6 +40,7 @@ __all__ = [
     "tool_error",
 ]
 
+NOT_LOGGED_IN = "Authentication token is missing. Please login first using the 'login' tool."
 SESSION_EXPIRED = (
     "Your session has expired and could not be renewed. Please log in again using the 'login' tool."
 )
@@ -55,6 +57,7 @@ _REFUSED_WHY = (
 )
 CONFIGURED_CREDENTIALS_REFUSED = _REFUSED + _REFUSED_WHY
 _NEVER_ASK = " Never ask the user for the password in the chat."
+LOGGED_OUT = "Logged out."
 SIGNED_OUT_ALREADY = (
     "Logged out. No session was open; the server will not sign in by itself again until login is called."
 )
@@ -63,8 +66,17 @@ NOT_STRICT_RESULT = (
     "The result held a number that is not finite (NaN or Infinity), which JSON cannot carry; "
     "it was refused rather than guessed at."
 )
-BOTH_OR_NEITHER = "give both phone and password, or neither to use the environment"
 ENTITY_ROLE_HINT = " Changing an entity also needs the owner or admin role there."
+ENTITY_CREATED = "Entity created."
+
+
+def entity_updated(fields: Iterable[str]) -> str:
+    return "Entity updated: " + ", ".join(fields) + "."
+
+
+def logged_in(user: dict[str, object]) -> str:
+    name = user.get("full_name") or user.get("email") or user.get("phone") or "the user"
+    return f"Logged in as {name}. The session lasts until logout or restart."
 
 
 def logout_note(exc: ApiError) -> str:
@@ -126,6 +138,45 @@ def invalid_arguments(problems: Iterable[str]) -> str:
     return "Invalid arguments: " + "; ".join(problems)
 
 
+def invalid_arguments_error(problems: Iterable[str]) -> ToolError:
+    """The ``invalid_arguments`` failure listing every problem found."""
+    return ToolError(ErrorCode.INVALID_ARGUMENTS, invalid_arguments(problems))
+
+
+def _names(names: Iterable[str]) -> str:
+    listed = list(names)
+    return ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else "".join(listed)
+
+
+# What a broken argument rule (finizi_b4b.tools.rules) says, by its kind.
+_BREACHES: dict[Kind, Callable[[Breach], str]] = {
+    Kind.EXACTLY_ONE: lambda b: f"give exactly one of {_names(b.names)}",
+    Kind.AT_LEAST_ONE: lambda b: "give at least one field to change: " + ", ".join(b.names),
+    Kind.BOTH_OR_NEITHER: lambda b: (
+        f"give both {_names(b.names)}, or neither to use the environment"
+        if b.names == ("phone", "password")
+        else f"give both {_names(b.names)}, or neither"
+    ),
+    Kind.IN_ORDER: lambda b: f"{b.names[0]} ({b.facts['first']}) is after {b.names[1]} ({b.facts['last']})",
+    Kind.NUL_CHARACTER: lambda b: f"$.{b.names[0]}: contains a NUL character",
+    Kind.NOT_ABSOLUTE: lambda b: (
+        f"$.{b.names[0]}: must be an absolute path (a ~user/ that this system knows)"
+    ),
+}
+
+
+def breach(found: Breach) -> str:
+    return _BREACHES[found.kind](found)
+
+
+def unknown_tool(shown: str, available: Iterable[str]) -> str:
+    return f"There is no tool named {shown}. Available tools: {', '.join(available)}."
+
+
+def unexpected_failure(tool: str) -> str:
+    return f"finizi-b4b failed unexpectedly running {tool}; the details are in the server's log."
+
+
 def subject_text(subject: Subject | None) -> str:
     if subject is None:
         return "The request"
@@ -175,103 +226,134 @@ def _session_check(exc: ApiError) -> str:
     )
 
 
-def _status_message(exc: ApiError, what: str) -> str:
-    status = exc.status or 0
-    said = _said(exc) if status < 500 else ""
-    if status == 401:
-        return "The B4B API rejected the session." + said
-    if status in (403, 404):
-        # The same words for both (and without the backend's), so that ids cannot be probed.
-        return (
-            f"{what} was not found or not accessible with your account. "
-            "Check the id (list_entities and the list tools show valid ones)."
-        )
-    if status == 409:
-        return f"The B4B API refused this as a conflict with existing data.{said} Nothing was changed."
-    if status == 413:
-        return f"The B4B API refused the upload as too large (limit 5 MB).{said}"
-    if status in (400, 422):
-        return f"The B4B API rejected the request as invalid.{said} Correct the input and try again."
-    if status == 429:
-        return "The B4B API is rate limiting requests." + said + _when(exc, " Wait a moment before retrying.")
-    if status in (502, 503, 504):
-        return f"The Finizi B4B API is temporarily unavailable (HTTP {status})." + _when(
-            exc, " Try again in a moment."
-        )
-    if status >= 500:
-        # The body of a 5xx can hold a backend's internals: it is never shown, only logged as a digest.
-        return f"The B4B API failed with HTTP {status} ({what}). Try again later."
-    return f"The B4B API refused the request with HTTP {status} ({what}).{said}"
+def _not_found(exc: ApiError, what: str) -> str:
+    # The same words for a 403 and a 404 (and without the backend's), so that ids cannot be probed.
+    return (
+        f"{what} was not found or not accessible with your account. "
+        "Check the id (list_entities and the list tools show valid ones)."
+    )
+
+
+def _unavailable(exc: ApiError, what: str) -> str:
+    return f"The Finizi B4B API is temporarily unavailable (HTTP {exc.status})." + _when(
+        exc, " Try again in a moment."
+    )
+
+
+def _backend_error(exc: ApiError, what: str) -> str:
+    # The body of a 5xx can hold a backend's internals: it is never shown, only logged as a digest.
+    return f"The B4B API failed with HTTP {exc.status} ({what}). Try again later."
+
+
+# What an answer of each kind says, by the kind the status was mapped to (``sansio.error_for``).
+_BY_KIND: dict[type[ApiError], Callable[[ApiError, str], str]] = {
+    errors.NotAuthenticated: lambda exc, what: "The B4B API rejected the session." + _said(exc),
+    errors.NotFound: _not_found,
+    errors.Conflict: lambda exc, what: (
+        f"The B4B API refused this as a conflict with existing data.{_said(exc)} Nothing was changed."
+    ),
+    errors.PayloadTooLarge: lambda exc, what: (
+        f"The B4B API refused the upload as too large (limit 5 MB).{_said(exc)}"
+    ),
+    errors.ValidationFailed: lambda exc, what: (
+        f"The B4B API rejected the request as invalid.{_said(exc)} Correct the input and try again."
+    ),
+    errors.RateLimited: lambda exc, what: (
+        "The B4B API is rate limiting requests." + _said(exc) + _when(exc, " Wait a moment before retrying.")
+    ),
+    errors.BackendUnavailable: _unavailable,
+    errors.RequestRefused: lambda exc, what: (
+        f"The B4B API refused the request with HTTP {exc.status} ({what}).{_said(exc)}"
+    ),
+    errors.BackendError: _backend_error,
+}
+
+
+def _by_kind(exc: ApiError, what: str) -> str:
+    for kind in type(exc).__mro__:
+        words = _BY_KIND.get(kind)
+        if words is not None:
+            return words(exc, what)
+    return f"{what} failed unexpectedly; the details are in the server's log."
+
+
+def _credentials(exc: ApiError, what: str) -> str:
+    return (
+        "Login failed: "
+        + (exc.detail or "the phone number or password is incorrect").rstrip(".")
+        + ". Check the credentials and try again."
+    )
+
+
+def _amount_out_of_range(exc: ApiError, what: str) -> str:
+    record = exc.facts.get("record", "answer")
+    ident = exc.facts.get("id")
+    which = f" {record} {ident}" if ident else f" {record}"
+    return (
+        f"The B4B API sent an amount out of range in{which} (larger than 10^18, or with more than "
+        "6 decimals); it was refused rather than shown or added up."
+    )
+
+
+def _connect(exc: ApiError, what: str) -> str:
+    detail = f" ({exc.detail})" if exc.detail else ""
+    return f"Could not reach the Finizi B4B API{detail}. Check FINIZI_API_URL and your network."
+
+
+_TIMED_OUT = "The Finizi B4B API did not answer in time. Try again in a moment."
+
+# What a failure says, by its reason; Reason.STATUS goes by the kind of answer (_BY_KIND).
+_BY_REASON: dict[Reason, Callable[[ApiError, str], str]] = {
+    Reason.STATUS: _by_kind,
+    Reason.NOT_LOGGED_IN: lambda exc, what: NOT_LOGGED_IN,
+    Reason.SESSION_EXPIRED: lambda exc, what: SESSION_EXPIRED,
+    Reason.CONFIGURED_CREDENTIALS: lambda exc, what: _REFUSED + _said(exc) + _REFUSED_WHY,
+    Reason.CREDENTIALS: _credentials,
+    Reason.SESSION_CHECK: lambda exc, what: _session_check(exc),
+    Reason.NO_MATCH: _not_found,
+    Reason.REDIRECT: lambda exc, what: (
+        f"The B4B API answered with a redirect (HTTP {exc.status}) that was not followed: "
+        "redirects to another host, and any redirect of a login or session request, are refused "
+        "so that credentials stay with FINIZI_API_URL. Check FINIZI_API_URL (scheme, host and port)."
+    ),
+    Reason.TOO_LARGE: lambda exc, what: (
+        f"The B4B API sent an answer over {MAX_ANSWER_BYTES // (1024 * 1024)} MB ({what}); "
+        "it was not read. Ask for less (a smaller page_size, or filters) and try again."
+    ),
+    Reason.NOT_JSON: lambda exc, what: (
+        f"The B4B API sent an answer that is not JSON ({what}). Check FINIZI_API_URL."
+    ),
+    Reason.NOT_STRICT_JSON: lambda exc, what: (
+        f"The B4B API sent JSON with a number that is not finite (NaN or Infinity) ({what}); "
+        "the answer was refused rather than guessed at."
+    ),
+    Reason.MALFORMED: lambda exc, what: _malformed(exc),
+    Reason.AMOUNT_OUT_OF_RANGE: _amount_out_of_range,
+    Reason.BAD_TOKEN: lambda exc, what: (
+        f"The B4B API sent an unusable token ({what}): empty, or with characters a header cannot "
+        "carry. Nothing was stored. Try again; report it if it persists."
+    ),
+    Reason.TIMEOUT: lambda exc, what: _TIMED_OUT,
+    Reason.REFRESH_TIMEOUT: lambda exc, what: _TIMED_OUT,
+    Reason.CONNECT: _connect,
+    Reason.REFRESH_INTERRUPTED: lambda exc, what: (
+        "The session refresh was interrupted. Try again in a moment."
+    ),
+}
 
 
 def _message(exc: ApiError) -> str:
     what = subject_text(exc.subject)
-    reason = exc.reason
-    if reason == "not_logged_in":
-        return NOT_LOGGED_IN
-    if reason == "session_expired":
-        return SESSION_EXPIRED
-    if reason == "configured_credentials":
-        return _REFUSED + _said(exc) + _REFUSED_WHY
-    if reason == "credentials":
-        return (
-            "Login failed: "
-            + (exc.detail or "the phone number or password is incorrect").rstrip(".")
-            + ". Check the credentials and try again."
-        )
-    if reason == "session_check":
-        return _session_check(exc)
-    if reason == "no_match":
-        return _status_message(ApiError(exc.code, "status", status=404), what)
-    if reason == "status":
-        return _status_message(exc, what)
-    if reason == "redirect":
-        return (
-            f"The B4B API answered with a redirect (HTTP {exc.status}) that was not followed: "
-            "redirects to another host, and any redirect of a login or session request, are refused "
-            "so that credentials stay with FINIZI_API_URL. Check FINIZI_API_URL (scheme, host and port)."
-        )
-    if reason == "too_large":
-        return (
-            f"The B4B API sent an answer over {MAX_ANSWER_BYTES // (1024 * 1024)} MB ({what}); "
-            "it was not read. Ask for less (a smaller page_size, or filters) and try again."
-        )
-    if reason == "not_json":
-        return f"The B4B API sent an answer that is not JSON ({what}). Check FINIZI_API_URL."
-    if reason == "not_strict_json":
-        return (
-            f"The B4B API sent JSON with a number that is not finite (NaN or Infinity) ({what}); "
-            "the answer was refused rather than guessed at."
-        )
-    if reason == "malformed":
-        return _malformed(exc)
-    if reason == "amount_out_of_range":
-        record = exc.facts.get("record", "answer")
-        ident = exc.facts.get("id")
-        which = f" {record} {ident}" if ident else f" {record}"
-        return (
-            f"The B4B API sent an amount out of range in{which} (larger than 10^18, or with more than "
-            "6 decimals); it was refused rather than shown or added up."
-        )
-    if reason == "bad_token":
-        return (
-            f"The B4B API sent an unusable token ({what}): empty, or with characters a header cannot "
-            "carry. Nothing was stored. Try again; report it if it persists."
-        )
-    if reason in ("timeout", "refresh_timeout"):
-        return "The Finizi B4B API did not answer in time. Try again in a moment."
-    if reason == "connect":
-        detail = f" ({exc.detail})" if exc.detail else ""
-        return f"Could not reach the Finizi B4B API{detail}. Check FINIZI_API_URL and your network."
-    if reason == "refresh_interrupted":
-        return "The session refresh was interrupted. Try again in a moment."
-    return f"{what} failed unexpectedly; the details are in the server's log."
+    words = _BY_REASON.get(exc.reason)
+    if words is None:
+        return f"{what} failed unexpectedly; the details are in the server's log."
+    return words(exc, what)
 
 
 def tool_error(exc: ApiError) -> ToolError:
     """The tool error (stable code, actionable words, retry facts) for an API-layer failure."""
     return ToolError(
-        exc.code,
+        ErrorCode(exc.code),
         _message(exc),
         status=exc.status,
         retryable=exc.retryable,

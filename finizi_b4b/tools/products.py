@@ -23,9 +23,9 @@ class ProductTools(Handler):
             page=call["page"],
             per_page=call["page_size"],
             search=call.get("search"),
-            fields=_wanted(call.get("fields")),
         )
-        return page_result(page, page.items, call["page_size"])
+        wanted = _wanted(call.get("fields"))
+        return page_result(page, [product.pick(wanted) for product in page.items], call["page_size"])
 
     async def search_similar_products(self, call: Call) -> dict[str, Any]:
         matches = await self.client.similar_products(

@@ -33,15 +33,18 @@ refused as ``invalid_arguments`` before anything is added up.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from finizi_b4b.api.errors import ApiError
-from finizi_b4b.api.models import unstructure
+from finizi_b4b.api.errors import BackendTimeout
+from finizi_b4b.api.fields import DIRECTION_CODES, DIRECTIONS
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call, Handler
 from finizi_b4b.tools.summary_answer import LEFT_OUT, Key, Summary
-from finizi_b4b.tools.summary_read import HOME_CURRENCY, Grouper, text_of
-from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge, money
+from finizi_b4b.tools.summary_read import HOME_CURRENCY, Grouper
+from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge
+
+if TYPE_CHECKING:
+    from finizi_b4b.api.models import InvoicePage
 
 __all__ = [
     "DEFAULT_TOP",
@@ -60,29 +63,11 @@ MAX_INVOICES = 20_000
 PAGE_SIZE = 200
 DEFAULT_TOP = 12
 GROUP_KEYS = ("month", "quarter", "year", "vendor", "status", "direction")
-DIRECTION_CODES = {"purchase": 0, "sales": 1}
 _FILTERS = ("status", "vendor_id", "date_from", "date_to", "q")
 # Groupings the API's aggregations can answer without paging.
 _AGGREGATED = ((), ("status",))
 # Pages read at most: the invoices cap at the smallest page a backend may send, plus the empty last one.
 _MAX_PAGES = MAX_INVOICES + 1
-
-
-def _plain(page: Any) -> dict[str, Any]:
-    """A page of the API as plain JSON: its fields (``aggregations`` among them) and its items."""
-    data = unstructure(page)
-    if not isinstance(data, dict):
-        return {}
-    items = data.get("items")
-    data["items"] = [
-        item if isinstance(item, Mapping) else unstructure(item)
-        for item in (items if isinstance(items, list) else ())
-    ]
-    return data
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _buckets(buckets: Any) -> dict[str, Sums] | None:
@@ -111,24 +96,23 @@ def _adds_up(parts: dict[str, Sums], whole: Sums) -> bool:
 
 
 def from_aggregations(
-    page: Mapping[str, Any], group_by: tuple[str, ...], left_out: tuple[str, ...] = ()
+    page: InvoicePage, group_by: tuple[str, ...], left_out: tuple[str, ...] = ()
 ) -> Summary | None:
     """The summary the API's ``aggregations`` give, when they answer ``group_by`` exactly and agree
     with themselves and with the page's ``total``; else None (the invoices are paged instead)."""
-    aggregations = page.get("aggregations")
-    if group_by not in _AGGREGATED or not isinstance(aggregations, Mapping):
+    aggregations = page.aggregations
+    if group_by not in _AGGREGATED or aggregations is None:
         return None
     overall = Sums.of_bucket(aggregations)
     totals = _buckets(aggregations.get("by_currency"))
     statuses = _buckets(aggregations.get("by_status"))
     if overall is None or totals is None or statuses is None:
         return None
-    if overall.count != _count(page.get("total")) or count_of(totals) != overall.count:
+    if overall.count != page.total or count_of(totals) != overall.count:
         return None
     if sum(sums.count for sums in statuses.values()) != overall.count:
         return None
-    page_total = page.get("total_amount")
-    if page_total is not None and _money_or_none(page_total) != overall.total:
+    if "total_amount" in page.raw and page.total_amount != overall.total:
         return None
     if len(totals) <= 1 and ((totals and not _adds_up(totals, overall)) or not _adds_up(statuses, overall)):
         return None  # in one currency every breakdown must add up to the overall sums
@@ -153,15 +137,8 @@ def from_aggregations(
         currency = next(iter(totals), HOME_CURRENCY)
         for status, sums in statuses.items():
             if sums.count and status not in left_out:
-                groups[(text_of(status),)] = {currency: sums}
+                groups[(status.strip() or None,)] = {currency: sums}
     return Summary(group_by, groups, totals, source="aggregations", excluded=excluded, left_out=left_out)
-
-
-def _money_or_none(value: Any) -> Any:
-    try:
-        return money(value)
-    except ValueError:
-        return None
 
 
 async def summarize(
@@ -176,7 +153,7 @@ async def summarize(
     every page read (``left_out`` statuses counted apart)."""
     if group_by in _AGGREGATED:
         # One invoice is enough to receive the sums over all of them, if the API sends them.
-        probe = _plain(await handler.client.list_invoices(entity_id, page=1, page_size=1, **filters))
+        probe = await handler.client.list_invoices(entity_id, page=1, page_size=1, **filters)
         summary = from_aggregations(probe, group_by, left_out)
         if summary is not None:
             await call.progress(1, 1, "Summed by the API")
@@ -194,16 +171,13 @@ async def _read_all(
 ) -> Summary:
     from finizi_b4b.tools.messages import summary_out_of_time, too_many_invoices
 
-    direction = next((k for k, v in DIRECTION_CODES.items() if v == filters.get("direction")), None)
-    grouper = Grouper(group_by, left_out, direction)
+    grouper = Grouper(group_by, left_out, DIRECTIONS.get(filters.get("direction", -1)))
     coverage = grouper.coverage
     for number in range(1, _MAX_PAGES + 1):
         try:
-            page = _plain(
-                await handler.client.list_invoices(entity_id, page=number, page_size=PAGE_SIZE, **filters)
-            )
-        except ApiError as exc:
-            if exc.code is ErrorCode.BACKEND_TIMEOUT and call.out_of_time():
+            page = await handler.client.list_invoices(entity_id, page=number, page_size=PAGE_SIZE, **filters)
+        except BackendTimeout:
+            if call.out_of_time():
                 raise ToolError(
                     ErrorCode.BACKEND_TIMEOUT,
                     summary_out_of_time(coverage.read, coverage.reported, call.deadline_s),
@@ -211,7 +185,7 @@ async def _read_all(
                 ) from None
             raise
         coverage.note_page(page)
-        items = page.get("items") or []
+        items = page.items
         if coverage.reported is not None and coverage.reported > MAX_INVOICES:
             raise ToolError(ErrorCode.INVALID_ARGUMENTS, too_many_invoices(coverage.reported, MAX_INVOICES))
         new = grouper.add_page(items)
@@ -222,9 +196,8 @@ async def _read_all(
         if new == 0:
             coverage.stopped = "repeated_page"
             break
-        has_next = page.get("has_next")
-        if isinstance(has_next, bool):
-            more = has_next
+        if page.has_next is not None:
+            more = page.has_next
         elif total is not None:
             more = read < total
         elif coverage.pages_reported is not None:

@@ -12,58 +12,34 @@ complete one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from finizi_b4b.api.errors import ApiError
-from finizi_b4b.api.money import AmountOutOfRange
-from finizi_b4b.errors import ErrorCode
-from finizi_b4b.tools.base import direction_label
-from finizi_b4b.tools.sums import AMOUNTS, Amounts, Sums, money
+from finizi_b4b.tools.sums import Amounts, Sums
 
-__all__ = ["HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper", "issue_day", "text_of"]
+if TYPE_CHECKING:
+    from finizi_b4b.api.fields import Direction
+    from finizi_b4b.api.models import Invoice, InvoicePage
+
+__all__ = ["HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper"]
 
 HOME_CURRENCY = "VND"
 # The keys a counterparty can be grouped by, best first.
 VENDOR_KEYS = ("tax_id", "vendor_id", "name")
-_SIDES = {"purchase": "seller", "sales": "buyer"}
-# A vendor part of a group key before the key is chosen: (tax id, vendor id, name).
-VendorParts = tuple[str | None, str | None, str | None]
 
 
-def text_of(value: Any) -> str | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def issue_day(invoice: Mapping[str, Any]) -> str | None:
-    """The ``YYYY-MM-DD`` an invoice was issued on (the first ten characters of ``issue_date``)."""
-    value = invoice.get("issue_date")
-    if not isinstance(value, str) or len(value) < 10:
-        return None
-    day = value[:10]
-    if not (
-        day[:4].isdigit() and day[4] == "-" and day[5:7].isdigit() and day[7] == "-" and day[8:].isdigit()
-    ):
-        return None
-    if not (1 <= int(day[5:7]) <= 12 and 1 <= int(day[8:]) <= 31):
-        return None
-    return day
-
-
-def _period(name: str, day: str | None) -> str | None:
+def _period(name: str, invoice: Invoice) -> str | None:
+    day = invoice.issued_on
     if day is None:
         return None
     if name == "month":
-        return day[:7]
+        return f"{day.year:04d}-{day.month:02d}"
     if name == "quarter":
-        return f"{day[:4]}-Q{(int(day[5:7]) + 2) // 3}"
-    return day[:4]
+        return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year:04d}"
 
 
 @attrs.define
@@ -71,7 +47,6 @@ class Coverage:
     """How many distinct invoices paging read, against what the API reported, and why it stopped."""
 
     read: int = 0
-    without_id: int = 0
     repeated: int = 0
     pages: int = 0
     first_total: int | None = None
@@ -79,16 +54,14 @@ class Coverage:
     pages_reported: int | None = None
     stopped: str | None = None  # "repeated_page" when a page added no new invoice
 
-    def note_page(self, page: Mapping[str, Any]) -> None:
+    def note_page(self, page: InvoicePage) -> None:
         self.pages += 1
-        total = page.get("total")
-        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+        if page.total is not None:
             if self.first_total is None:
-                self.first_total = total
-            self.reported = total
-        pages = page.get("pages")
-        if isinstance(pages, int) and not isinstance(pages, bool) and pages >= 0:
-            self.pages_reported = pages
+                self.first_total = page.total
+            self.reported = page.total
+        if page.pages is not None:
+            self.pages_reported = page.pages
 
     @property
     def changed(self) -> bool:
@@ -115,15 +88,6 @@ class Coverage:
         return data
 
 
-def _counterparty(invoice: Mapping[str, Any], direction: str | None) -> VendorParts:
-    """The other party's tax id, the API's vendor id and the name: the seller of a purchase, the
-    buyer of a sale (``direction`` when the item does not say)."""
-    side = _SIDES.get(direction_label(invoice.get("direction")) or "") or _SIDES.get(direction or "")
-    tax_id = text_of(invoice.get(f"{side}_tax_id")) if side else None
-    name = (text_of(invoice.get(f"{side}_name")) if side else None) or text_of(invoice.get("vendor_name"))
-    return tax_id, text_of(invoice.get("vendor_id")), name
-
-
 @attrs.define
 class Grouper:
     """Adds invoices up per group; each invoice is counted once (by id), whatever the paging does.
@@ -134,7 +98,7 @@ class Grouper:
 
     group_by: tuple[str, ...]
     left_out: tuple[str, ...] = ()  # statuses counted apart, in ``excluded``, and not summed
-    direction: str | None = None
+    direction: Direction | None = None
     groups: dict[tuple[Any, ...], Amounts] = attrs.Factory(dict)
     excluded: Amounts = attrs.Factory(dict)
     incomplete: int = 0
@@ -144,39 +108,25 @@ class Grouper:
     _seen: set[str] = attrs.Factory(set)
     _has: list[int] = attrs.Factory(lambda: [0, 0, 0])  # how many summed invoices have each vendor key
 
-    def add_page(self, items: Iterable[Any]) -> int:
+    def add_page(self, items: Iterable[Invoice]) -> int:
         """Add a page's invoices; how many of them were new (not read on an earlier page)."""
-        new = 0
-        for item in items:
-            if isinstance(item, Mapping) and self.add(item):
-                new += 1
-        return new
+        return sum(1 for invoice in items if self.add(invoice))
 
-    def add(self, invoice: Mapping[str, Any]) -> bool:
-        ident = text_of(invoice.get("id"))
-        if ident is None:
-            self.coverage.without_id += 1
-        elif ident in self._seen:
+    def add(self, invoice: Invoice) -> bool:
+        ident = invoice.id  # every record has one: it is checked when the page is read
+        if ident in self._seen:
             self.coverage.repeated += 1
             return False
-        else:
-            self._seen.add(ident)
+        self._seen.add(ident)
         self.coverage.read += 1
-        try:
-            amounts = [money(invoice.get(field)) for field in AMOUNTS]
-        except AmountOutOfRange:
-            raise ApiError(
-                ErrorCode.BAD_RESPONSE,
-                "amount_out_of_range",
-                facts={"record": "invoice", "id": (ident or "?")[:40]},
-            ) from None
+        amounts = (invoice.net, invoice.tax, invoice.total)
         net, tax, total = (a if a is not None else Decimal(0) for a in amounts)
-        currency = text_of(invoice.get("currency"))
+        currency = invoice.currency
         if currency is None:
             self.without_currency += 1
             currency = HOME_CURRENCY
         sums = Sums(1, net, tax, total)
-        if text_of(invoice.get("status")) in self.left_out:
+        if invoice.status in self.left_out:
             self.excluded.setdefault(currency, Sums()).add(sums)
             return True
         if None in amounts:
@@ -185,11 +135,11 @@ class Grouper:
         self.groups.setdefault(key, {}).setdefault(currency, Sums()).add(sums)
         return True
 
-    def _key_part(self, name: str, invoice: Mapping[str, Any]) -> Any:
+    def _key_part(self, name: str, invoice: Invoice) -> Any:
         if name in ("month", "quarter", "year"):
-            return _period(name, issue_day(invoice))
+            return _period(name, invoice)
         if name == "vendor":
-            parts = _counterparty(invoice, self.direction)
+            parts = invoice.counterparty(self.direction)
             for index, value in enumerate(parts):
                 if value is not None:
                     self._has[index] += 1
@@ -197,9 +147,10 @@ class Grouper:
                         self.names.setdefault((index, value), parts[2])  # the newest invoice's name
             return parts
         if name == "direction":
-            label = direction_label(invoice.get("direction"))
-            return label if label in _SIDES else None
-        return text_of(invoice.get(name))
+            return invoice.direction
+        if name == "status":
+            return invoice.status
+        return None
 
     def vendor_key(self) -> tuple[int, int]:
         """The vendor key that groups (an index into :data:`VENDOR_KEYS`) and how many summed

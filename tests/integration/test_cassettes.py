@@ -14,9 +14,9 @@ from pathlib import Path
 import anyio
 import pytest
 
+from finizi_b4b.api.redact import is_marker
 from finizi_b4b.cassette import read_cassette, replay_file
 from finizi_b4b.cassette.format import RECORDED_HEADERS
-from finizi_b4b.redact import is_marker
 from tests.conftest import holds_secret, string_leaves
 
 CASSETTES = sorted((Path(__file__).resolve().parents[1] / "cassettes").glob("*.jsonl"))

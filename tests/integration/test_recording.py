@@ -13,10 +13,10 @@ import anyio
 import pytest
 from mcp import Client
 
+from finizi_b4b.api.redact import Redactor, is_marker
 from finizi_b4b.api.transport import ApiRequest
 from finizi_b4b.cassette import CassetteError, Recorder, read_cassette, replay_file
 from finizi_b4b.cassette.format import RECORDED_HEADERS, HeaderMarkers, request_record
-from finizi_b4b.redact import Redactor, is_marker
 from finizi_b4b.runtime import default_transport
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN, Sandbox
 from finizi_b4b.server import build_server

@@ -5,7 +5,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
-from finizi_b4b.errors import NOT_LOGGED_IN
+from finizi_b4b.tools.messages import NOT_LOGGED_IN
 from tests.conftest import body_of
 
 pytestmark = pytest.mark.anyio

@@ -18,9 +18,9 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from finizi_b4b.errors import NOT_LOGGED_IN
 from finizi_b4b.sandbox import DEMO_ADMIN
 from finizi_b4b.tools import TOOLS
+from finizi_b4b.tools.messages import NOT_LOGGED_IN
 from tests.conftest import body_of, invoice_xml
 
 pytestmark = pytest.mark.anyio

@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from finizi_b4b.errors import NOT_LOGGED_IN
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN
+from finizi_b4b.tools.messages import NOT_LOGGED_IN
 from tests.conftest import body_of, invoice_xml
 
 pytestmark = pytest.mark.anyio

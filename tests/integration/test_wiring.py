@@ -36,15 +36,16 @@ def test_the_table_and_the_schema_files_name_the_same_tools():
 
 
 def test_every_row_names_a_method_of_a_handler_class():
-    for name, (cls, method) in TOOLS.items():
+    for name, tool in TOOLS.items():
+        cls = tool.handler_class()
         assert issubclass(cls, Handler), name
-        assert inspect.iscoroutinefunction(getattr(cls, method)), f"{name}: {cls.__name__}.{method}"
+        assert inspect.iscoroutinefunction(getattr(cls, tool.method)), f"{name}: {cls.__name__}.{tool.method}"
 
 
 def test_handlers_are_not_found_by_scanning_for_a_marker():
     assert not hasattr(base, "tool") and not hasattr(Handler, "tool_methods")
-    for cls, method in TOOLS.values():
-        assert not hasattr(getattr(cls, method), "__tool_name__")
+    for tool in TOOLS.values():
+        assert not hasattr(getattr(tool.handler_class(), tool.method), "__tool_name__")
     sources = [path.read_text(encoding="utf-8") for path in (PACKAGE / "tools").glob("*.py")]
     assert not [s for s in sources if "@tool(" in s]
 

@@ -38,7 +38,9 @@ async def _no_wait(seconds: float) -> None:
 
 @pytest.fixture
 async def transport():
-    wire = AiohttpTransport(BASE, total_timeout=2, connect_timeout=1, max_answer_bytes=1000)
+    wire = AiohttpTransport(
+        BASE, total_timeout=2, connect_timeout=1, max_answer_bytes=1000, user_agent="finizi-b4b/9.9"
+    )
     try:
         yield wire
     finally:
@@ -60,7 +62,7 @@ async def test_the_token_and_the_api_headers_go_out_as_http_headers(transport, h
     assert kwargs["headers"]["Authorization"] == "Bearer tok-1"
     assert kwargs["headers"]["X-Entity-Id"] == "e1"
     assert kwargs["headers"]["Accept"] == "application/json"
-    assert kwargs["headers"]["User-Agent"].startswith("finizi-b4b/")
+    assert kwargs["headers"]["User-Agent"] == "finizi-b4b/9.9"
     assert kwargs["allow_redirects"] is False
     assert (answer.status, answer.body) == (200, b'{"id": "u1"}')
 
@@ -172,6 +174,6 @@ async def test_refused_connection_and_timeout_reach_the_model_as_such(http_mock)
             await api.me()
     finally:
         await api.aclose()
-    assert tool_error(refused.value).code is ErrorCode.BACKEND_UNAVAILABLE
+    assert tool_error(refused.value).code == ErrorCode.BACKEND_UNAVAILABLE
     assert "FINIZI_API_URL" in tool_error(refused.value).message
-    assert tool_error(slow.value).code is ErrorCode.BACKEND_TIMEOUT
+    assert tool_error(slow.value).code == ErrorCode.BACKEND_TIMEOUT

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from finizi_b4b.redact import SECRET_KEYS, Redactor, is_marker
+from finizi_b4b.api.redact import SECRET_KEYS, Redactor, is_marker
 
 
 def test_numbered_markers_tell_secrets_apart_per_kind() -> None:

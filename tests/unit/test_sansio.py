@@ -62,7 +62,7 @@ def test_403_and_404_are_the_same_error_so_ids_cannot_be_probed() -> None:
         missing.reason,
         missing.detail,
     )
-    assert forbidden.code is ErrorCode.NOT_FOUND
+    assert forbidden.code == ErrorCode.NOT_FOUND
 
 
 def test_a_redirect_is_a_bad_response() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import anyio
 import pytest
 
+from finizi_b4b.api import errors
 from finizi_b4b.api.client import B4BClient
 from finizi_b4b.api.errors import ApiError
 from finizi_b4b.api.models import TokenPair
@@ -118,7 +119,7 @@ async def test_a_failed_sign_in_leaves_the_previous_session_as_it_was(client, fa
 
     with pytest.raises(ApiError) as err:
         await store.sign_in(attempt)
-    assert err.value.code is ErrorCode.INVALID_CREDENTIALS
+    assert err.value.code == ErrorCode.INVALID_CREDENTIALS
     assert (store.secrets(), store.user, store.generation) == (
         ("access-old-1", "refresh-old-1"),
         {"id": "alice"},
@@ -151,19 +152,19 @@ async def test_refused_configured_credentials_are_never_tried_again(store) -> No
     async def attempt():
         nonlocal attempts
         attempts += 1
-        raise ApiError(ErrorCode.CONFIGURED_CREDENTIALS_REFUSED, "configured_credentials", status=401)
+        raise errors.ConfiguredCredentialsRefused(errors.Reason.CONFIGURED_CREDENTIALS, status=401)
 
     store.arm(attempt)
     for _ in range(3):
         with pytest.raises(ApiError) as err:
             await store.sign_in_automatically()
-        assert err.value.code is ErrorCode.CONFIGURED_CREDENTIALS_REFUSED
+        assert err.value.code == ErrorCode.CONFIGURED_CREDENTIALS_REFUSED
     assert attempts == 1
     assert cleared(store)
 
 
 async def test_a_failure_that_may_pass_leaves_automatic_sign_in_armed(store) -> None:
-    outcomes = [ApiError(ErrorCode.BACKEND_UNAVAILABLE, "connect", retryable=True), None]
+    outcomes = [errors.BackendUnavailable(errors.Reason.CONNECT, retryable=True), None]
 
     async def attempt():
         failure = outcomes.pop(0)
@@ -184,7 +185,7 @@ async def test_a_failed_sign_in_by_hand_leaves_automatic_sign_in_armed(store) ->
         return TokenPair(access_token="auto-3", refresh_token=None), {"id": "u1"}
 
     async def made_up():
-        raise ApiError(ErrorCode.INVALID_CREDENTIALS, "credentials", status=401)
+        raise errors.InvalidCredentials(errors.Reason.CREDENTIALS, status=401)
 
     store.arm(configured)
     with pytest.raises(ApiError):
@@ -200,9 +201,8 @@ async def test_after_a_failed_session_check_the_next_attempts_wait(store) -> Non
     async def attempt():
         nonlocal attempts
         attempts += 1
-        raise ApiError(
-            ErrorCode.SESSION_CHECK_FAILED,
-            "session_check",
+        raise errors.SessionCheckFailed(
+            errors.Reason.SESSION_CHECK,
             status=401,
             retryable=True,
             facts={"after_login": True},
@@ -213,7 +213,7 @@ async def test_after_a_failed_session_check_the_next_attempts_wait(store) -> Non
     for _ in range(20):
         with pytest.raises(ApiError) as err:
             await store.sign_in_automatically()
-        assert err.value.code is ErrorCode.SESSION_CHECK_FAILED and err.value.retryable
+        assert err.value.code == ErrorCode.SESSION_CHECK_FAILED and err.value.retryable
         waits.append(err.value.retry_after)
     assert attempts == 1
     assert waits[0] == CHECK_BACKOFF_FIRST
@@ -227,7 +227,7 @@ async def test_any_failure_after_the_login_was_accepted_waits_and_keeps_its_own_
     async def attempt():
         nonlocal attempts
         attempts += 1
-        raise ApiError(ErrorCode.BAD_RESPONSE, "redirect", status=307, facts={"after_login": True})
+        raise errors.BadResponse(errors.Reason.REDIRECT, status=307, facts={"after_login": True})
 
     store.arm(attempt)
     for _ in range(5):
@@ -244,7 +244,7 @@ async def test_a_failure_at_the_login_itself_does_not_wait(store) -> None:
     async def attempt():
         nonlocal attempts
         attempts += 1
-        raise ApiError(ErrorCode.BACKEND_UNAVAILABLE, "connect", retryable=True)
+        raise errors.BackendUnavailable(errors.Reason.CONNECT, retryable=True)
 
     store.arm(attempt)
     for _ in range(3):
@@ -260,9 +260,8 @@ async def test_the_wait_doubles_up_to_its_longest_and_a_success_ends_it(store, m
 
     async def attempt():
         if not outcomes.pop(0):
-            raise ApiError(
-                ErrorCode.SESSION_CHECK_FAILED,
-                "session_check",
+            raise errors.SessionCheckFailed(
+                errors.Reason.SESSION_CHECK,
                 status=401,
                 retryable=True,
                 facts={"after_login": True},
@@ -340,7 +339,7 @@ async def test_without_a_refresh_token_the_session_expires_without_a_request(cli
     store.start(TokenPair(access_token="access-only", refresh_token=None))
     with pytest.raises(ApiError) as err:
         await store.refresh_after("access-only", client.refresh, wait_s=5)
-    assert err.value.code is ErrorCode.SESSION_EXPIRED
+    assert err.value.code == ErrorCode.SESSION_EXPIRED
     assert fake.sent == []
     assert cleared(store)
 
@@ -351,7 +350,7 @@ async def test_a_failed_refresh_is_shared_for_a_moment_then_tried_again(client, 
     for _ in range(2):  # the second call comes right after the first failed: it shares that failure
         with pytest.raises(ApiError) as err:
             await store.refresh_after("access-old-1", client.refresh, wait_s=5)
-        assert err.value.code is ErrorCode.BACKEND_UNAVAILABLE
+        assert err.value.code == ErrorCode.BACKEND_UNAVAILABLE
     assert len(fake.requests_to("POST", REFRESH)) == 1
     assert store.secrets() == ("access-old-1", "refresh-old-1")
     await anyio.sleep(SHARE_FAILURE_FOR + 0.1)
@@ -440,7 +439,7 @@ async def test_sign_out_clears_even_when_the_backend_fails(client, fake, store) 
     fake.on("POST", LOGOUT, text_response(500, "boom"))
     with pytest.raises(ApiError) as err:
         await store.sign_out(client.logout, client.refresh)
-    assert err.value.code is ErrorCode.BACKEND_ERROR
+    assert err.value.code == ErrorCode.BACKEND_ERROR
     assert cleared(store)
 
 

@@ -82,7 +82,7 @@ def cases(ctx: Context) -> Iterator[Problem]:
 def cassettes(ctx: Context) -> Iterator[Problem]:
     """Every call recorded under ``tests/cassettes`` still has valid arguments."""
     assert ctx.project is not None
-    from finizi_b4b.redact import is_marker
+    from finizi_b4b.api.redact import is_marker
 
     for cassette in sorted((ctx.project / "tests" / "cassettes").glob("*.jsonl")):
         for number, line in enumerate(cassette.read_text(encoding="utf-8").splitlines(), start=1):

@@ -152,7 +152,7 @@ async def test_the_call_deadline_bounds_all_attempts(sandbox, world):
         sandbox.inject_fault(None, delay=3.0, count=5, path=path, method="GET")
         with anyio.fail_after(5), pytest.raises(ApiError) as err:
             await client.get_entity(world.big)
-        assert err.value.code is ErrorCode.BACKEND_TIMEOUT and err.value.retryable
+        assert err.value.code == ErrorCode.BACKEND_TIMEOUT and err.value.retryable
         assert attempts(sandbox, path) == 2  # a second attempt fits, a third does not
 
 
@@ -168,7 +168,7 @@ async def test_other_statuses_are_never_retried(api, sandbox, world, status):
 async def test_a_refused_login_and_a_failed_refresh_are_never_retried(api, sandbox, world):
     with pytest.raises(ApiError) as err:
         await api.login(DEMO_ADMIN.phone, "not-the-password")
-    assert err.value.code is ErrorCode.INVALID_CREDENTIALS
+    assert err.value.code == ErrorCode.INVALID_CREDENTIALS
     sandbox.inject_fault(503, count=3, path="/api/v1/auth/login")
     with pytest.raises(ApiError):
         await api.login(DEMO_ADMIN.phone, DEMO_ADMIN.password)

@@ -79,7 +79,7 @@ async def test_an_announced_length_over_the_cap_is_refused_before_reading() -> N
         finally:
             stall.set()
             await client.aclose()
-    assert err.value.code is ErrorCode.BAD_RESPONSE and err.value.reason == "too_large"
+    assert err.value.code == ErrorCode.BAD_RESPONSE and err.value.reason == "too_large"
 
 
 def test_an_oversized_body_from_any_transport_is_refused() -> None:

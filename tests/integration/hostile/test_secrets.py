@@ -118,7 +118,7 @@ async def test_a_password_echoed_by_the_backend_is_redacted_whatever_its_length(
 
 
 async def test_a_short_password_does_not_redact_ordinary_words() -> None:
-    from finizi_b4b.redact import Redactor
+    from finizi_b4b.api.redact import Redactor
 
     quiet = Redactor(["an"])
     assert quiet.text("an answer and an invoice") == "[REDACTED] answer and [REDACTED] invoice"

@@ -139,7 +139,7 @@ def expired_alice(call_deadline: float) -> tuple[Backend, SessionStore, B4BClien
     backend = Backend()
     store = SessionStore()
     client = B4BClient(backend, store, call_deadline=call_deadline)
-    store.start(TokenPair(**backend.issue("alice")))
+    store.start(TokenPair.of(backend.issue("alice")))
     backend.expire()
     return backend, store, client
 
@@ -200,7 +200,7 @@ async def test_the_generation_counter_keeps_a_late_refresh_out() -> None:
         async with anyio.create_task_group() as tg:
             tg.start_soon(client.me)
             await until(lambda: backend.refreshes() == 1)
-            store.start(TokenPair(**backend.issue("bob")), {"id": "bob"})  # a newer session, meanwhile
+            store.start(TokenPair.of(backend.issue("bob")), {"id": "bob"})  # a newer session, meanwhile
             release.set()
     assert store.secrets() == ("bob-access-2", "bob-refresh-2")  # not alice-3, refreshed meanwhile
     assert backend.refreshes() == 1
@@ -303,6 +303,6 @@ async def test_an_unusable_token_is_a_bad_response_at_refresh(token) -> None:
     backend.refresh = refresh
     with pytest.raises(ApiError) as err:
         await client.me()
-    assert err.value.code is ErrorCode.BAD_RESPONSE
+    assert err.value.code == ErrorCode.BAD_RESPONSE
     assert all("\n" not in (r.token or "") for r in backend.requests)
     assert store.secrets() == ("alice-access-1", "alice-refresh-1")  # nothing unusable was stored
