@@ -117,17 +117,15 @@ def _suspect(text: str) -> bool:
 
 def clean(text: str) -> str:
     """``text`` without invisible, bidi and control characters or ANSI escapes, in NFC."""
-    if text.isascii():
-        if _ASCII_SUSPECT_RE.search(text) is None:
-            return text
-    elif not _suspect(text) and unicodedata.is_normalized("NFC", text):
+    suspect = _ASCII_SUSPECT_RE.search(text) is not None if text.isascii() else _suspect(text)
+    if not suspect and unicodedata.is_normalized("NFC", text):
         return text
-    result = _ANSI_RE.sub("", text)
-    result = _REMOVED_RE.sub("", result)
-    result = _SURROGATE_RE.sub("\ufffd", result)
-    result = _ORPHAN_SELECTORS_RE.sub("", result)
-    if _IDEOGRAPHIC_SELECTOR_RE.search(result) is not None:
-        result = _IDEOGRAPHIC_SELECTOR_RE.sub(_keep_ideographic, result)
+    result = text
+    if suspect:
+        result = _REMOVED_RE.sub("", _ANSI_RE.sub("", result))
+        result = _ORPHAN_SELECTORS_RE.sub("", _SURROGATE_RE.sub("\ufffd", result))
+        if _IDEOGRAPHIC_SELECTOR_RE.search(result) is not None:
+            result = _IDEOGRAPHIC_SELECTOR_RE.sub(_keep_ideographic, result)
     if not unicodedata.is_normalized("NFC", result):
         result = unicodedata.normalize("NFC", _LONG_NON_ASCII_RE.sub(_cap_marks, result))
     return text if result == text else result
