@@ -21,8 +21,8 @@ server hands a model. These pure functions (standard library only) prepare it:
   answers that from JSON text alone (an answer's body).
 - :func:`instruction_like` says whether free text reads like instructions to an
   AI model, with a reason key from ``REASONS``. It reads the first 4,000
-  characters of the cleaned text, folded (NFKD, ASCII letters only, so
-  Vietnamese matches with or without diacritics; lower case), against
+  characters, cleaned and folded (NFKD, then ASCII only, so Vietnamese
+  matches with or without diacritics; lower case), against
   ``PATTERNS``; none is complete, and each needs more than one ordinary word:
 
   - ``chat_template_token``: ``<|im_start|>`` and other ``<|...|>`` tokens,

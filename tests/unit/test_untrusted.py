@@ -62,7 +62,7 @@ def removable(char: str) -> bool:
 
 
 def fold(text: str) -> str:
-    """The folding instruction_like documents: NFKD, ASCII letters only, đ as d, lower case."""
+    """The folding instruction_like documents: NFKD, then ASCII only, đ as d, lower case."""
     text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
     return text.encode("ascii", "ignore").decode("ascii").lower()
 
