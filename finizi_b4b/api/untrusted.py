@@ -1,0 +1,396 @@
+"""Text written by third parties, made harmless to show: cleaned, flagged, quoted, escaped.
+
+Invoice issuers, vendors and whoever names files write much of what the
+server hands a model. These pure functions (standard library only) prepare it:
+
+- :func:`clean` removes every format character (category Cf: zero-width
+  characters, U+00AD, U+FEFF, U+180E, bidi embeddings, overrides, isolates and
+  marks, tag characters) and other default-ignorable code point (U+034F, the
+  Hangul fillers, ...); C0 and C1 controls but newline and tab, with ANSI
+  escape sequences whole (CSI, also as U+009B; OSC to BEL or ST; DCS, SOS, PM
+  and APC strings; two-character escapes); a variation selector at the start,
+  after whitespace or after another one (runs of them hide data), and
+  U+E0100..U+E01EF but after a CJK ideograph. Lone surrogates become U+FFFD.
+  Then it normalises to NFC, first cutting any run of over 30 combining marks
+  to 30 (UAX #15's stream-safe limit), as CPython sorts such runs in quadratic
+  time. Emoji joined by U+200D (ZWJ) fall apart into their parts and flags
+  lose their tags: the meaning survives, the hiding place does not. NFC text
+  with nothing to remove costs a class search and ``unicodedata.is_normalized``.
+- :func:`clean_json` cleans every string of a JSON-like value, keys too, and
+  returns the same object when nothing needed it; :func:`json_text_is_clean`
+  answers that from JSON text alone (an answer's body).
+- :func:`instruction_like` says whether free text reads like instructions to an
+  AI model, with a reason key from ``REASONS``. It reads the first 4,000
+  characters, cleaned and folded (NFKD, then ASCII only, so Vietnamese
+  matches with or without diacritics; lower case), against
+  ``PATTERNS``; none is complete, and each needs more than one ordinary word:
+
+  - ``chat_template_token``: ``<|im_start|>`` and other ``<|...|>`` tokens,
+    ``[INST]``, ``<<SYS>>``, ``<start_of_turn>``;
+  - ``tool_call_markup``: ``<tool_call>``, ``<function_calls>``, ``<invoke``,
+    ``<parameter name=``, ``"name": "...", "arguments":``, ``"tool_calls":``;
+  - ``role_marker``: ``System:``, ``Assistant:``, ``Human:``, ``Developer:``,
+    ``Trợ lý:`` opening a line, ``### Instruction``, ``<system>``, ``[SYSTEM]``;
+  - ``ignore_instructions``: ignore/disregard/forget/override/bypass +
+    all/previous/prior/above/your... + instructions/prompts/rules...; forget
+    everything above; bỏ qua/quên/phớt lờ + mọi/tất cả/toàn bộ or
+    trước/trên/cũ + hướng dẫn/chỉ dẫn/lệnh/yêu cầu/quy tắc; hãy bỏ qua + object;
+  - ``imperative_to_assistant``: you are now, from now on you, as an AI, as a
+    language model, you are an AI/assistant, new instructions:, call the
+    tool, call a snake_case tool, import the files, switch to another
+    account/entity, log in as, hi ChatGPT, note to the AI, do not tell the
+    user; bạn là trợ lý, từ giờ bạn là, bạn bây giờ là, với tư cách là AI,
+    hướng dẫn mới:, hãy gọi công cụ, hãy nhập tệp, không nói cho người dùng.
+- :func:`quote` readies an API error detail to be shown apart from the
+  server's own words: cleaned, on one line, cut to about ``limit`` characters.
+- :func:`clean_filename` shows a name from the file system with its hidden
+  parts escaped (``\\xNN`` for a byte invalid in the file system's encoding,
+  ``\\u202e`` for a bidi override, ``\\x0a`` for a newline): a disguised name
+  looks disguised. It is not normalised, so an unescaped name can be handed
+  back as a path; :func:`is_valid_text` tells names that are valid text.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import unicodedata
+from typing import Any, NamedTuple
+
+__all__ = [
+    "FLAG_LIMIT", "PATTERNS", "REASONS", "ShownName", "clean", "clean_filename", "clean_json",
+    "instruction_like", "is_valid_text", "json_text_is_clean", "quote",
+]  # fmt: skip
+
+FLAG_LIMIT = 4000  # characters of a text that instruction_like reads
+MAX_MARKS = 30  # combining marks kept in a row when text is normalised
+
+# Removed wherever they are: controls but tab and newline, every Cf character (Unicode 14 to 15.1)
+# and the other default-ignorable code points but variation selectors, judged by what precedes them.
+_REMOVED = (
+    (0x00, 0x08), (0x0B, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F),
+    (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891),
+    (0x8E2, 0x8E2), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F),
+    (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD), (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE00FF), (0xE01F0, 0xE0FFF),
+)  # fmt: skip
+_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
+_SURROGATES = ((0xD800, 0xDFFF),)
+_ASTRAL = ((0x10000, 0x10FFFF),)
+_IDEOGRAPHS = ("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH")  # bases of U+E0100..U+E01EF
+
+
+def _char_class(*groups: tuple[tuple[int, int], ...]) -> str:
+    return "[" + "".join(f"\\U{lo:08x}-\\U{hi:08x}" for ranges in groups for lo, hi in ranges) + "]"
+
+
+_REMOVED_RE = re.compile(_char_class(_REMOVED))
+_SUSPECT_RE = re.compile(_char_class(_REMOVED, _SELECTORS, _SURROGATES))
+# The same below U+10000, and all above: a cheaper search, confirmed by _SUSPECT_RE on a hit.
+_BMP = tuple(r for r in _REMOVED + _SELECTORS if r[1] <= 0xFFFF)
+_QUICK_SUSPECT_RE = re.compile(_char_class(_BMP, _SURROGATES, _ASTRAL))
+_ASCII_SUSPECT_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE_RE = re.compile(_char_class(_SURROGATES))
+_SELECTORS_CLASS = _char_class(_SELECTORS)
+# Selectors at the start, after whitespace or after a selector; then ideographic ones to check.
+_ORPHAN_SELECTORS_RE = re.compile(rf"(?:^|(?<=[\s{_SELECTORS_CLASS[1:-1]}])){_SELECTORS_CLASS}+")
+_IDEOGRAPHIC_SELECTOR_RE = re.compile(_char_class(_SELECTORS[1:]))
+_ANSI_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*+[\x20-\x2f]*+[\x40-\x7e]"  # CSI
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*+(?:\x07|\x1b\\|\x9c)"  # OSC, ended by BEL or ST
+    r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*+(?:\x1b\\|\x9c)"  # DCS, SOS, PM, APC
+    r"|\x1b[\x20-\x2f]*+[\x30-\x7e]"  # two-character escapes (and ESC with intermediates)
+)
+# Stretches that may hold over MAX_MARKS marks in a row (one character adds at most 3).
+_LONG_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]{8,}")
+# JSON escapes that may hide a control character (an escaped backslash before b, f, r or u: a false alarm).
+_JSON_ESCAPE_RE = re.compile(r"\\[bfru]")
+
+
+def _suspect(text: str) -> bool:
+    quick = _QUICK_SUSPECT_RE.search(text)
+    return quick is not None and _SUSPECT_RE.search(text, quick.start()) is not None
+
+
+def clean(text: str) -> str:
+    """``text`` without invisible, bidi and control characters or ANSI escapes, in NFC."""
+    suspect = _ASCII_SUSPECT_RE.search(text) is not None if text.isascii() else _suspect(text)
+    if not suspect and unicodedata.is_normalized("NFC", text):
+        return text
+    result = text
+    if suspect:
+        result = _REMOVED_RE.sub("", _ANSI_RE.sub("", result))
+        result = _ORPHAN_SELECTORS_RE.sub("", _SURROGATE_RE.sub("\ufffd", result))
+        if _IDEOGRAPHIC_SELECTOR_RE.search(result) is not None:
+            result = _IDEOGRAPHIC_SELECTOR_RE.sub(_keep_ideographic, result)
+    if not unicodedata.is_normalized("NFC", result):
+        result = unicodedata.normalize("NFC", _LONG_NON_ASCII_RE.sub(_cap_marks, result))
+    return text if result == text else result
+
+
+def _keep_ideographic(match: re.Match[str]) -> str:
+    """The ideographic variation selector matched if it follows a CJK ideograph, else nothing."""
+    before = match.string[match.start() - 1] if match.start() else ""
+    return match.group() if unicodedata.name(before, "").startswith(_IDEOGRAPHS) else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _marks(char: str) -> tuple[bool, int]:
+    """Whether ``char`` holds a starter, and how many marks it adds to the run it is in or ends with."""
+    marks = [unicodedata.combining(c) > 0 for c in unicodedata.normalize("NFD", char)]
+    return (False, len(marks)) if all(marks) else (True, marks[::-1].index(False))
+
+
+def _cap_marks(match: re.Match[str]) -> str:
+    """The stretch matched with every run of combining marks (counted decomposed) cut to MAX_MARKS."""
+    kept: list[str] = []
+    run = 0
+    for char in match.group():
+        starter, count = _marks(char)
+        if not starter and run + count > MAX_MARKS:
+            continue
+        run = count if starter else run + count
+        kept.append(char)
+    return "".join(kept)
+
+
+def json_text_is_clean(body: str | bytes) -> bool:
+    """Whether no string of the JSON value in ``body`` needs cleaning (false alarms possible, misses not).
+
+    JSON text is NFC exactly when each of its strings is (quotes compose with
+    nothing), and hides controls only behind ``\\b``, ``\\f``, ``\\r`` and ``\\u``
+    escapes, which count as unclean (so does all ``ensure_ascii`` text).
+    """
+    if not isinstance(body, str):
+        try:
+            body = bytes(body).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    if _JSON_ESCAPE_RE.search(body) is not None:
+        return False
+    if body.isascii():
+        return _ASCII_SUSPECT_RE.search(body) is None
+    return not _suspect(body) and unicodedata.is_normalized("NFC", body)
+
+
+def clean_json(value: Any) -> Any:
+    """``value`` with every string in it (dict keys too) cleaned; ``value`` itself when none needed it.
+
+    Checked whole first (``json.dumps`` and :func:`json_text_is_clean`), then
+    walked without recursion; only changed branches are rebuilt, ``value`` is
+    never changed. Of keys that clean alike, one that needed no cleaning wins,
+    else the first.
+    """
+    if isinstance(value, str):
+        return clean(value)
+    if not isinstance(value, dict | list | tuple):
+        return value
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, RecursionError):  # values json cannot write, or deeper than it goes: walked
+        text = None
+    if text is not None and json_text_is_clean(text):
+        return value
+    return _clean_tree(value)
+
+
+class _Node:
+    """One dict, list or tuple being cleaned: where its walk stands and what it becomes."""
+
+    __slots__ = ("child", "items", "key", "out", "same", "source")
+
+    def __init__(self, source: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> None:
+        self.source = source
+        self.items = iter(source.items()) if isinstance(source, dict) else enumerate(source)
+        self.out: dict[Any, Any] | list[Any] = {} if isinstance(source, dict) else []
+        self.same = True
+        self.key: Any = None
+        self.child: Any = None
+
+    def put(self, key: Any, old: Any, new: Any) -> None:
+        self.same = self.same and new is old
+        if isinstance(self.out, list):
+            self.out.append(new)
+            return
+        cleaned = clean(key) if isinstance(key, str) else key
+        if cleaned is not key:
+            self.same = False
+            if cleaned in self.out or cleaned in self.source:
+                return  # the key as it was spelt, or an earlier spelling, keeps its value
+        self.out[cleaned] = new
+
+    def result(self) -> Any:
+        if self.same:
+            return self.source
+        return tuple(self.out) if isinstance(self.source, tuple) else self.out
+
+
+def _clean_tree(root: dict[Any, Any] | list[Any] | tuple[Any, ...]) -> Any:
+    stack = [_Node(root)]
+    path = {id(root)}
+    while True:
+        node = stack[-1]
+        for key, child in node.items:
+            if isinstance(child, dict | list | tuple):
+                if id(child) in path:
+                    raise ValueError("clean_json: the value contains itself")
+                node.key, node.child = key, child
+                stack.append(_Node(child))
+                path.add(id(child))
+                break
+            node.put(key, child, clean(child) if isinstance(child, str) else child)
+        else:
+            stack.pop()
+            path.discard(id(node.source))
+            done = node.result()
+            if not stack:
+                return done
+            stack[-1].put(stack[-1].key, stack[-1].child, done)
+
+
+# Read on folded text (see instruction_like); a space stands for any whitespace, " ?" for none or some.
+PATTERNS: dict[str, tuple[str, ...]] = {
+    "chat_template_token": (
+        r"<\|[a-z0-9_.:/\s-]{1,40}\|>|\[/?inst\]|<</?sys>>",
+        r"</?(?:start_of_turn|end_of_turn|im_start|im_end|im_sep|endoftext|eot_id)>",
+    ),
+    "tool_call_markup": (
+        r"</?(?:tool_calls?|tool_use|tool_result|function_calls?|function_results?)\b",
+        r"<invoke\b|<parameter name ?=",
+        r'"name" ?: ?"[^"\n]{1,80}" ?, ?"(?:arguments|parameters|input|args)" ?:',
+        r'"(?:tool_calls|function_call|tool_use)" ?:',
+    ),
+    "role_marker": (
+        r"(?:^|\n)[>*#_\s-]{0,6}(?:system|assistant|human|developer|tro ly)\**:",
+        r"(?:^|\n)#{1,6} ?(?:instructions?|system(?: prompt)?|response|new instructions?)\b",
+        r"</?(?:system|assistant|user|human|instructions?|system[_-]?prompt|system[_-]reminder)>",
+        r"\[(?:system|assistant|human|user)(?: message| prompt)?\]",
+    ),
+    "ignore_instructions": (
+        r"\b(?:ignore|ignoring|disregard|disregarding|forget|override|bypass) (?:[a-z']++ ){0,2}?"
+        r"(?:all|any|every|previous|prior|above|earlier|preceding|foregoing|former|original|initial|your"
+        r"|system|these|those|other|existing|developer) (?:[a-z']++ ){0,2}?"
+        r"(?:instructions?|prompts?|directives?|guidelines|rules|guardrails|commands|context|messages)\b",
+        r"\b(?:ignore|disregard|forget) (?:all |everything |anything )?(?:of )?"
+        r"(?:the |what'?s |what (?:is|was) )?(?:above|previous(?:ly)?|said above|written above)\b",
+        r"\b(?:bo qua|quen(?: di)?|phot lo) (?:het |di )?(?:moi|tat ca|toan bo|het)(?: cac| nhung)? "
+        r"(?:huong dan|chi dan|chi thi|lenh|yeu cau|quy tac|quy dinh|nguyen tac)\b",
+        r"\b(?:bo qua|quen(?: di)?|phot lo)(?: cac| nhung)? "
+        r"(?:huong dan|chi dan|chi thi|lenh|yeu cau|quy tac|quy dinh|nguyen tac)(?: da duoc dua ra| da dua ra"
+        r"| da cho)? (?:truoc(?: do)?|(?:o )?tren|ban dau|cu|(?:cua )?he thong)\b",
+        r"\bhay bo qua (?:moi|tat ca|toan bo|cac|nhung|het|huong dan|chi dan|lenh|yeu cau|quy tac)\b",
+    ),
+    "imperative_to_assistant": (
+        r"\byou are now\b|\bfrom now on,? you\b|\bas an ai\b|\bas a (?:large )?language model\b",
+        r"\byou are (?:an |a |the )?(?:ai|ai assistant|assistant|language model|chatbot|llm)\b",
+        r"\b(?:new|updated|revised|additional|real|actual|true|important) (?:system )?instructions? ?:",
+        r"\bnew system prompt\b|\b(?:call|invoke|execute|trigger) (?:the |this |a )?(?:tool|function)\b",
+        r"\b(?:call|invoke|execute|run|use) (?:the )?[a-z]++_[a-z_]++\b",
+        r"\bimport (?:the|this|these|that|all|every|each) (?:[a-z]++ )?(?:files?|invoices?|xml|documents?)\b",
+        r"\bswitch (?:to )?(?:another|a different|the other) (?:account|entity|company|user)\b",
+        r"\bswitch (?:the )?(?:entity|user)\b|\b(?:login|log in|sign in) as\b",
+        r"\b(?:dear|hey|hello|hi)[,:\s]{1,3}(?:ai|llm|chatgpt|claude|gemini|copilot|language model)\b",
+        r"\b(?:note|message|instructions?|reminder) (?:to|for) (?:the |any |all )?"
+        r"(?:ai|llm|ai assistant|ai model|language model|chatbot|ai agent|agent|model)s?\b",
+        r"\b(?:do not|don'?t|never) (?:tell|inform|show|notify|mention (?:this )?to) the user\b",
+        r"\bwithout (?:telling|asking|informing|notifying|confirming with) the user\b",
+        r"\bban (?:la|dong vai|dong vai tro|dong vai tro la|hay dong vai) (?:mot )?(?:tro ly|ai|chatbot)\b",
+        r"\btu (?:gio|bay gio)(?: tro di)?,? ban (?:la|se|phai|hay)\b|\bban (?:bay gio|gio) (?:la|se|phai)\b",
+        r"\bvoi tu cach (?:la )?(?:mot )?(?:ai|tro ly)\b|\b(?:chi dan|huong dan|chi thi|lenh) moi ?:",
+        r"\b(?:hay|vui long|lap tuc) (?:goi (?:cong cu|ham|tool|chuc nang)"
+        r"|nhap (?:cac |tat ca |toan bo )?(?:tep|file|tap tin|thu muc))\b",
+        r"\bkhong (?:duoc )?(?:noi|bao|thong bao|cho biet) (?:cho|voi) nguoi dung\b",
+    ),
+}
+REASONS = tuple(PATTERNS)
+_FLAG_RE = re.compile(
+    "|".join(f"(?P<{reason}>{'|'.join(patterns)})" for reason, patterns in PATTERNS.items())
+    .replace(" ?", r"\s*+")
+    .replace(" ", r"\s++")
+    .encode("ascii")
+)
+# Every pattern holds one of these characters or words: text without any is not searched.
+_TRIGGER_CHARS_RE = re.compile(rb'[<\[":#_]')
+_TRIGGER_WORDS = frozenset(
+    b"ignore ignoring disregard disregarding forget override bypass qua quen phot you ai model models "
+    b"prompt tool function import switch login log sign llm chatgpt claude gemini copilot agent agents "
+    b"chatbot chatbots llms user tro gio goi tep file tap muc nguoi".split()
+)
+_WORD_TABLE = bytes(c if 0x61 <= c <= 0x7A else 0x20 for c in range(256))
+
+
+def _fold(text: str) -> bytes:
+    """``text`` as the patterns read it: ASCII, lower case, without diacritics (đ is d)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    return text.encode("ascii", "ignore").lower()
+
+
+def instruction_like(text: str) -> str | None:
+    """The reason key (one of ``REASONS``) if ``text`` reads like instructions to an AI model, else None."""
+    folded = _fold(clean(text[:FLAG_LIMIT]))
+    words = folded.translate(_WORD_TABLE).split()
+    if _TRIGGER_CHARS_RE.search(folded) is None and _TRIGGER_WORDS.isdisjoint(words):
+        return None
+    match = _FLAG_RE.search(folded)
+    return None if match is None else match.lastgroup
+
+
+def quote(text: str | None, limit: int = 200) -> str | None:
+    """An API error detail to show as a quoted field: cleaned, one line, at most ``limit`` characters.
+
+    Longer text is cut (at a space near the limit if any) and ends with "…"; only
+    the first ``16 * limit`` (at least 4,096) characters are read. None if empty.
+    """
+    if text is None:
+        return None
+    if limit < 2:
+        raise ValueError("quote: limit must be at least 2")
+    window = text[: max(16 * limit, 4096)]
+    line = " ".join(clean(window).split())
+    if len(line) <= limit and len(window) == len(text):
+        return line or None
+    cut, space = line[: limit - 1], line.rfind(" ", 0, limit)
+    if len(line) >= limit and line[limit - 1] != " " and space >= (limit - 1) * 4 // 5:
+        cut = line[:space]
+    return cut.rstrip() + "…"
+
+
+class ShownName(NamedTuple):
+    """A name as shown (valid, visible text); ``exact`` when it is the name itself, fit to use as a path."""
+
+    text: str
+    exact: bool
+
+
+_ESCAPED_IN_NAMES_RE = re.compile(
+    _char_class(((0x00, 0x1F), (0x2028, 0x2029)), _REMOVED, _SELECTORS, _SURROGATES)
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def clean_filename(raw: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> ShownName:
+    """A name from the file system (str or bytes, as ``os.fsdecode`` reads it) with its hidden parts escaped.
+
+    Escaped: undecodable bytes, all controls, U+2028, U+2029 and whatever
+    :func:`clean` removes or may remove (invisible, bidi, variation selectors).
+    """
+    name = os.fsdecode(raw)
+    shown = _ESCAPED_IN_NAMES_RE.sub(_escape, name)
+    return ShownName(shown, shown == name)
+
+
+def is_valid_text(name: str) -> bool:
+    """Whether ``name`` is valid Unicode text: no lone surrogates, as ``os.fsdecode`` leaves for bad bytes."""
+    return _SURROGATE_RE.search(name) is None
