@@ -4,15 +4,19 @@ to start it, against the sandbox.
 
 Needs Node.js (``npx`` runs the MCPB CLI at the version pinned in the Makefile) and ``uv``
 (the manifest's server type); without either the tests fail with one line saying so.
-``uv run`` builds the server's environment from PyPI (or uv's cache) and no other network.
+``uv run`` builds the server's environment from the committed uv.lock, downloading from PyPI
+only what uv's cache does not hold yet; a second start is made with no index reachable.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tomllib
@@ -180,7 +184,8 @@ def test_the_cli_refuses_a_broken_manifest(built, tmp_path):
 def test_the_bundle_holds_what_uv_needs_and_nothing_else(built):
     names = zipfile.ZipFile(built["file"]).namelist()
     assert {name.split("/", 1)[0] for name in names} == {
-        "manifest.json", "pyproject.toml", "README.md", "LICENSE", "finizi_b4b", "schemas",
+        "manifest.json", "pyproject.toml", "uv.lock", "README.md", "LICENSE",
+        "main.py", "finizi_b4b", "schemas",
     }  # fmt: skip
     assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".pyo"))]
     package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "finizi_b4b").rglob("*.py")}
@@ -200,7 +205,14 @@ def test_the_manifest_describes_a_uv_server_configured_from_the_install_dialog(b
     assert server["type"] == "uv"
     assert (built["dir"] / server["entry_point"]).is_file()
     assert server["mcp_config"]["command"] == "uv"
-    assert server["mcp_config"]["args"][:3] == ["run", "--directory", "${__dirname}"]
+    # the locked versions, resolving nothing; main.py runs the package from the bundle's folder
+    assert server["mcp_config"]["args"] == [
+        "run",
+        "--frozen",
+        "--directory",
+        "${__dirname}",
+        server["entry_point"],
+    ]
     options = manifest["user_config"]
     assert set(options) == {"phone", "password", "api_url", "read_only"}
     assert options["password"]["sensitive"] is True  # kept in the OS keychain
@@ -276,3 +288,122 @@ async def test_read_only_mode_from_the_install_dialog_hides_the_write_tools(buil
     assert not seen["tools"] & WRITE_TOOLS, sorted(seen["tools"] & WRITE_TOOLS)
     assert {"whoami", "list_entities", "get_invoice"} <= seen["tools"]
     assert seen["whoami_error"] is False, seen["whoami_error"]
+
+
+# -- starting with no package index reachable ------------------------------------------------------
+
+
+def _locked_versions(bundle_dir: Path) -> dict[str, str]:
+    with (bundle_dir / "uv.lock").open("rb") as handle:
+        packages = tomllib.load(handle)["package"]
+    return {_dist_name(package["name"]): package["version"] for package in packages}
+
+
+def _dist_name(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _installed_versions(bundle_dir: Path) -> dict[str, str]:
+    """What ``uv run`` installed into the bundle's own ``.venv``, from its ``*.dist-info`` folders."""
+    found = {}
+    for info in (bundle_dir / ".venv").glob("lib*/python*/site-packages/*.dist-info"):
+        name, version = info.name.removesuffix(".dist-info").split("-", 1)
+        found[_dist_name(name)] = version
+    assert found, f"no packages installed under {bundle_dir / '.venv'}"
+    return found
+
+
+@contextlib.contextmanager
+def _refusing_port():
+    """A loopback port bound but not listening: every connection to it is refused at once."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
+def _no_index(port: int) -> dict[str, str]:
+    """An environment in which every index, proxy and download address is a refused loopback port."""
+    dead = f"http://127.0.0.1:{port}"
+    proxies = dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"), dead)
+    proxies |= {name.lower(): dead for name in proxies}
+    return {
+        **proxies,
+        "NO_PROXY": "",
+        "no_proxy": "",
+        "UV_DEFAULT_INDEX": f"{dead}/simple",
+        "UV_HTTP_RETRIES": "0",
+        "UV_HTTP_TIMEOUT": "10",
+    }
+
+
+def _unpack(built, target: Path) -> Path:
+    done = mcpb("unpack", str(built["file"]), str(target))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return target
+
+
+async def _tool_names(built, bundle_dir: Path, extra_env: dict[str, str], log: Path) -> list[str]:
+    """Start the unpacked bundle as its manifest says, plus ``extra_env``; the tools it lists."""
+    values = {"phone": "0900000000", "password": "not-used"}  # nothing here signs in
+    params = server_params(launch_config(built["manifest"], bundle_dir, values))
+    params = params.model_copy(update={"env": {**params.env, **extra_env}})
+    names: list[str] = []
+    with log.open("w") as errlog, anyio.fail_after(300):  # the first start may fill a cold uv cache
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
+            assert client.server_info.name, "no initialize result"
+            names = sorted(tool.name for tool in (await client.list_tools()).tools)
+    return names
+
+
+@pytest.mark.anyio
+async def test_the_bundle_starts_offline_from_a_warm_cache(built, tmp_path):
+    """The bundle ships uv.lock and starts with it frozen: once uv's cache holds the locked
+    packages, a new install starts offline, with no index, proxy or download address
+    reachable, and builds nothing (a build would need the build backend from an index).
+
+    ``UV_OFFLINE=1`` makes uv take its cached files as they are; without it uv asks the
+    server again about a cached file that came without caching headers (as from some mirrors).
+    """
+    listed = [tool["name"] for tool in built["manifest"]["tools"]]
+    first = _unpack(built, tmp_path / "first")
+    assert await _tool_names(built, first, {}, tmp_path / "first.stderr") == listed
+
+    second = _unpack(built, tmp_path / "second")
+    with _refusing_port() as port:
+        offline = {**_no_index(port), "UV_OFFLINE": "1"}
+        log = tmp_path / "second.stderr"
+        names: list[str] | None = None
+        with contextlib.suppress(Exception):  # a start that fails is reported below, with uv's words
+            names = await _tool_names(built, second, offline, log)
+    if names is None:
+        pytest.fail(f"the bundle did not start without an index:\n{_log_tail(log)}", pytrace=False)
+    assert names == listed
+    locked, installed = _locked_versions(second), _installed_versions(second)
+    unlocked = {name: (got, locked.get(name)) for name, got in installed.items() if got != locked.get(name)}
+    assert unlocked == {}, "installed, and locked, versions that differ"
+    assert "mcp" in installed and "finizi-b4b" not in installed  # the server runs from the bundle's folder
+
+
+def _build_module():
+    spec = importlib.util.spec_from_file_location("bundle_build", ROOT / "bundle" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_build_refuses_a_lock_that_does_not_match_pyproject(tmp_path):
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in ("pyproject.toml", "uv.lock", "README.md", "LICENSE", "bundle", "finizi_b4b", "schemas"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
+        copy(ROOT / name, checkout / name)
+    pyproject = checkout / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('    "jsonschema>=4.20",\n', '    "jsonschema>=4.20",\n    "six",\n')
+    )
+    build = _build_module()
+    with pytest.raises(build.BuildError, match=r"^uv\.lock does not match pyproject\.toml .*make lock"):
+        build.stage(tmp_path / "stage", root=checkout)
+    assert not (tmp_path / "stage").exists()
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lock: .*\n\t\$\(BIN\)/uv lock\n", makefile, re.M), "make lock refreshes uv.lock"
