@@ -6,7 +6,8 @@
 exactly what the manifest's ``uv`` server type needs to run the server (the manifest,
 pyproject.toml, uv.lock, README.md, LICENSE, the entry script ``main.py``, the
 ``finizi_b4b`` package and the tool schemas, nothing else), fills the manifest's ``tools``
-list in from ``schemas/tools`` so that it cannot drift, then validates and packs the stage
+list in from ``schemas/tools`` so that it cannot drift (each tool with the first whole
+sentence of its description), then validates and packs the stage
 with the official MCPB CLI through ``npx``. The bundle is written to
 ``<dist>/finizi-b4b-<version>.mcpb``.
 
@@ -31,7 +32,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-__all__ = ["BuildError", "build", "find_uv", "main", "project_version", "stage"]
+__all__ = ["BuildError", "build", "find_uv", "first_sentence", "main", "project_version", "stage"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "bundle" / "manifest.json"
@@ -43,6 +44,8 @@ VIRTUAL_PROJECT = (
     "# from this folder (main.py), building nothing at start-up.\n"
     "[tool.uv]\npackage = false\n"
 )
+# "e.g." and the like end no sentence
+ABBREVIATION_END = re.compile(r"(?:^|[\s(])(?:e\.g|i\.e|etc|cf|vs)\.$", re.IGNORECASE)
 LOCK_FIX = "run `make lock` (uv lock) and commit uv.lock"
 
 
@@ -62,10 +65,22 @@ def _package_version(root: Path) -> str:
     return found.group(1)
 
 
-def _first_sentence(text: str) -> str:
-    sentence = text.strip().split("\n", 1)[0]
-    end = sentence.find(". ")
-    return sentence if end < 0 else sentence[: end + 1]
+def first_sentence(text: str) -> str:
+    """The first sentence of a description's first line, whole; the line if it has only one.
+
+    A sentence ends at a full stop followed by a space, outside parentheses, that does not
+    end an abbreviation: "Products like a text (e.g. an invoice line), best first." is one.
+    """
+    line = text.strip().split("\n", 1)[0]
+    depth = 0
+    for index, char in enumerate(line):
+        if char in "()":
+            depth = depth + 1 if char == "(" else max(0, depth - 1)
+        elif char == "." and depth == 0 and line[index + 1 : index + 2] == " ":
+            sentence = line[: index + 1]
+            if not ABBREVIATION_END.search(sentence):
+                return sentence
+    return line
 
 
 def find_uv() -> str:
@@ -110,7 +125,7 @@ def _tools(root: Path) -> list[dict[str, str]]:
     tools = []
     for path in sorted((root / "schemas" / "tools").glob("*.json")):
         definition = json.loads(path.read_text(encoding="utf-8"))
-        tools.append({"name": definition["name"], "description": _first_sentence(definition["description"])})
+        tools.append({"name": definition["name"], "description": first_sentence(definition["description"])})
     if not tools:
         raise BuildError("no tool definitions under schemas/tools")
     return tools

@@ -234,6 +234,37 @@ def test_the_manifest_lists_the_tools_the_schemas_define(built):
     assert all(tool["description"] for tool in built["manifest"]["tools"])
 
 
+def test_the_manifest_describes_each_tool_in_whole_sentences(built):
+    full = {
+        (d := json.loads(p.read_text()))["name"]: d["description"]
+        for p in (ROOT / "schemas" / "tools").glob("*.json")
+    }
+    for tool in built["manifest"]["tools"]:
+        short, whole = tool["description"], full[tool["name"]]
+        assert whole == short or whole.startswith(short + " "), (tool["name"], short)
+        assert short.endswith("."), (tool["name"], short)
+        assert short.count("(") == short.count(")"), f"{tool['name']}: cut inside parentheses: {short!r}"
+        assert not re.search(r"\b(e\.g|i\.e|etc|cf|vs)\.$", short), f"{tool['name']}: cut at {short!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Like a text (e.g. a line), best first. More.", "Like a text (e.g. a line), best first."),
+        ("One. Two.", "One."),
+        ("Sign in; later calls reuse it. No arguments: yours.", "Sign in; later calls reuse it."),
+        ("Import XML (max 5 MB); refused. preview: true only checks.", "Import XML (max 5 MB); refused."),
+        ("Amounts such as 1.5 million. Then more.", "Amounts such as 1.5 million."),
+        ("Totals, i.e. sums. Then more.", "Totals, i.e. sums."),
+        ("Lists (sorted. really) first. Then more.", "Lists (sorted. really) first."),
+        ("No full stop at all", "No full stop at all"),
+        ("First line only.\nSecond line.", "First line only."),
+    ],
+)  # fmt: skip
+def test_descriptions_are_shortened_to_their_first_whole_sentence(text, expected):
+    assert _build_module().first_sentence(text) == expected
+
+
 # -- starting it as Claude Desktop does ------------------------------------------------------------
 
 
