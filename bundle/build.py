@@ -32,7 +32,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-__all__ = ["BuildError", "build", "find_uv", "first_sentence", "main", "project_version", "stage"]
+__all__ = ["BuildError", "build", "find_uv", "first_sentence", "main", "project_version", "run_uv", "stage"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "bundle" / "manifest.json"
@@ -99,7 +99,8 @@ def find_uv() -> str:
     return str(found)
 
 
-def _uv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run_uv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``uv`` with ``args`` in ``cwd``, never downloading a Python; its output captured."""
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
     return subprocess.run(
         [find_uv(), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=300
@@ -115,7 +116,7 @@ def _bundle_lock(lock: str, name: str, version: str) -> str:
 
 
 def _check_lock(folder: Path, what: str) -> None:
-    done = _uv("lock", "--check", "--offline", cwd=folder)
+    done = run_uv("lock", "--check", "--offline", cwd=folder)
     if done.returncode != 0:
         last = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
         raise BuildError(f"{what} does not match pyproject.toml ({last}): {LOCK_FIX}")
