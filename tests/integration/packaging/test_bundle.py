@@ -390,7 +390,8 @@ async def _tool_names(built, bundle_dir: Path, extra_env: dict[str, str], log: P
 async def test_the_bundle_starts_offline_from_a_warm_cache(built, tmp_path):
     """The bundle ships uv.lock and starts with it frozen: once uv's cache holds the locked
     packages, a new install starts offline, with no index, proxy or download address
-    reachable, and builds nothing (a build would need the build backend from an index).
+    reachable, and builds nothing (a build would need the build backend from an index);
+    an install that has started once starts again with no index reachable.
 
     ``UV_OFFLINE=1`` makes uv take its cached files as they are; without it uv asks the
     server again about a cached file that came without caching headers (as from some mirrors).
@@ -401,14 +402,18 @@ async def test_the_bundle_starts_offline_from_a_warm_cache(built, tmp_path):
 
     second = _unpack(built, tmp_path / "second")
     with _refusing_port() as port:
-        offline = {**_no_index(port), "UV_OFFLINE": "1"}
-        log = tmp_path / "second.stderr"
-        names: list[str] | None = None
-        with contextlib.suppress(Exception):  # a start that fails is reported below, with uv's words
-            names = await _tool_names(built, second, offline, log)
-    if names is None:
-        pytest.fail(f"the bundle did not start without an index:\n{_log_tail(log)}", pytrace=False)
-    assert names == listed
+        starts = [
+            ("a new install, uv offline", second, {**_no_index(port), "UV_OFFLINE": "1"}),
+            ("the same install again", first, _no_index(port)),
+        ]
+        for what, folder, env in starts:
+            log = tmp_path / f"{folder.name}-again.stderr"
+            names: list[str] | None = None
+            with contextlib.suppress(Exception):  # a start that fails is reported below, with uv's words
+                names = await _tool_names(built, folder, env, log)
+            if names is None:
+                pytest.fail(f"{what} did not start without an index:\n{_log_tail(log)}", pytrace=False)
+            assert names == listed, what
     locked, installed = _locked_versions(second), _installed_versions(second)
     unlocked = {name: (got, locked.get(name)) for name, got in installed.items() if got != locked.get(name)}
     assert unlocked == {}, "installed, and locked, versions that differ"
