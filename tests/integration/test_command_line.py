@@ -92,7 +92,7 @@ def test_a_wrong_yes_no_setting_says_every_accepted_value_in_one_line():
 
 def test_the_demo_from_an_installed_copy_points_at_the_releases_not_at_make(tmp_path):
     wheels = tmp_path / "wheels"
-    from tests.integration.packaging.test_bundle import uv
+    from tests.integration.packaging.conftest import uv
 
     done = subprocess.run(
         [uv(), "build", "--wheel", "--out-dir", str(wheels), str(ROOT)],

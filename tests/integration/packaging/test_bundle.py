@@ -4,20 +4,16 @@ to start it, against the sandbox.
 
 Needs Node.js (``npx`` runs the MCPB CLI at the version pinned in the Makefile) and ``uv``
 (the manifest's server type); without either the tests fail with one line saying so.
-``uv run`` builds the server's environment from the committed uv.lock, downloading from PyPI
-only what uv's cache does not hold yet; a second start is made with no index reachable.
+``uv run`` builds the server's environment from the bundle's uv.lock, downloading from PyPI
+only what uv's cache does not hold yet. Starts with no index reachable are in
+``test_bundle_offline.py``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import json
 import os
 import re
-import shutil
-import socket
-import subprocess
 import sys
 import tomllib
 import zipfile
@@ -32,8 +28,8 @@ from finizi_b4b import __version__
 from finizi_b4b.config import DEFAULT_API_URL
 from finizi_b4b.sandbox import DEMO_ADMIN, Sandbox
 from tests.conftest import body_of
+from tests.integration.packaging.conftest import ROOT, build_module, mcpb, mcpb_version, uv
 
-ROOT = Path(__file__).resolve().parents[3]
 WRITE_TOOLS = {"create_entity", "update_entity", "import_invoice_xml"}
 # What the launched process may inherit besides the manifest's env: what uv needs to find
 # the package index and its cache as this machine has them configured.
@@ -43,63 +39,6 @@ PASSED_THROUGH = ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", 
 def _pyproject() -> dict:
     with (ROOT / "pyproject.toml").open("rb") as handle:
         return tomllib.load(handle)["project"]
-
-
-def mcpb_version() -> str:
-    pins = re.findall(r"^MCPB_VERSION\s*:?=\s*(\S+)\s*$", (ROOT / "Makefile").read_text(), re.M)
-    assert len(pins) == 1, f"the Makefile must pin the MCPB CLI once, found {pins}"
-    return pins[0]
-
-
-def npx() -> str:
-    found = shutil.which("npx")
-    if found is None:
-        pytest.fail("npx was not found: the bundle tests need Node.js (npx runs the MCPB CLI)", pytrace=False)
-    return found
-
-
-def uv() -> str:
-    beside = Path(sys.executable).with_name("uv")
-    if beside.is_file():
-        return str(beside)
-    try:
-        from uv import find_uv_bin
-    except ImportError:
-        found = shutil.which("uv")
-    else:
-        found = find_uv_bin()
-    if found is None:
-        pytest.fail(
-            "uv was not found: the bundle test starts the server as Claude Desktop does, with `uv run`; "
-            "install the project's test extras, which include uv",
-            pytrace=False,
-        )
-    return str(found)
-
-
-def mcpb(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [npx(), "-y", f"@anthropic-ai/mcpb@{mcpb_version()}", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
-    """The bundle, built as ``make bundle`` builds it and unpacked with ``mcpb unpack``."""
-    npx()
-    work = tmp_path_factory.mktemp("bundle")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bundle" / "build.py"), "--mcpb-version", mcpb_version(),
-         "--stage", str(work / "stage"), "--dist", str(work / "dist")],
-        capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    files = list((work / "dist").iterdir())
-    assert len(files) == 1, files
-    unpacked = work / "unpacked"
-    done = mcpb("unpack", str(files[0]), str(unpacked))
-    assert done.returncode == 0, done.stdout + done.stderr
-    manifest = json.loads((unpacked / "manifest.json").read_text(encoding="utf-8"))
-    return {"file": files[0], "dir": unpacked, "manifest": manifest}
 
 
 def launch_config(manifest: dict, dirname: Path, user_values: dict[str, object]) -> dict:
@@ -262,13 +201,13 @@ def test_the_manifest_describes_each_tool_in_whole_sentences(built):
     ],
 )  # fmt: skip
 def test_descriptions_are_shortened_to_their_first_whole_sentence(text, expected):
-    assert _build_module().first_sentence(text) == expected
+    assert build_module().first_sentence(text) == expected
 
 
 # -- starting it as Claude Desktop does ------------------------------------------------------------
 
 
-def _log_tail(path: Path, lines: int = 30) -> str:
+def log_tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
@@ -287,9 +226,9 @@ async def test_the_unpacked_bundle_starts_as_its_manifest_says_and_signs_in(buil
     async def session(client):
         seen["tools"] = sorted(tool.name for tool in (await client.list_tools()).tools)
         login = await client.call_tool("login", {})
-        assert not login.is_error, (body_of(login), _log_tail(log))
+        assert not login.is_error, (body_of(login), log_tail(log))
         whoami = await client.call_tool("whoami", {})
-        assert not whoami.is_error, (body_of(whoami), _log_tail(log))
+        assert not whoami.is_error, (body_of(whoami), log_tail(log))
         seen["whoami"] = body_of(whoami)
 
     async with Sandbox(port=0) as box:
@@ -310,136 +249,12 @@ async def test_read_only_mode_from_the_install_dialog_hides_the_write_tools(buil
         seen["tools"] = {tool.name for tool in (await client.list_tools()).tools}
         if "login" in seen["tools"]:
             login = await client.call_tool("login", {})
-            assert not login.is_error, (body_of(login), _log_tail(log))
+            assert not login.is_error, (body_of(login), log_tail(log))
         whoami = await client.call_tool("whoami", {})
-        seen["whoami_error"] = whoami.is_error and (body_of(whoami), _log_tail(log))
+        seen["whoami_error"] = whoami.is_error and (body_of(whoami), log_tail(log))
 
     async with Sandbox(port=0) as box:
         await _run(built, user_values(box, read_only=True), log, session)
     assert not seen["tools"] & WRITE_TOOLS, sorted(seen["tools"] & WRITE_TOOLS)
     assert {"whoami", "list_entities", "get_invoice"} <= seen["tools"]
     assert seen["whoami_error"] is False, seen["whoami_error"]
-
-
-# -- starting with no package index reachable ------------------------------------------------------
-
-
-def _locked_versions(bundle_dir: Path) -> dict[str, str]:
-    with (bundle_dir / "uv.lock").open("rb") as handle:
-        packages = tomllib.load(handle)["package"]
-    return {_dist_name(package["name"]): package["version"] for package in packages}
-
-
-def _dist_name(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def _installed_versions(bundle_dir: Path) -> dict[str, str]:
-    """What ``uv run`` installed into the bundle's own ``.venv``, from its ``*.dist-info`` folders."""
-    found = {}
-    for info in (bundle_dir / ".venv").glob("lib*/python*/site-packages/*.dist-info"):
-        name, version = info.name.removesuffix(".dist-info").split("-", 1)
-        found[_dist_name(name)] = version
-    assert found, f"no packages installed under {bundle_dir / '.venv'}"
-    return found
-
-
-@contextlib.contextmanager
-def _refusing_port():
-    """A loopback port bound but not listening: every connection to it is refused at once."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
-
-
-def _no_index(port: int) -> dict[str, str]:
-    """An environment in which every index, proxy and download address is a refused loopback port."""
-    dead = f"http://127.0.0.1:{port}"
-    proxies = dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"), dead)
-    proxies |= {name.lower(): dead for name in proxies}
-    return {
-        **proxies,
-        "NO_PROXY": "",
-        "no_proxy": "",
-        "UV_DEFAULT_INDEX": f"{dead}/simple",
-        "UV_HTTP_RETRIES": "0",
-        "UV_HTTP_TIMEOUT": "10",
-    }
-
-
-def _unpack(built, target: Path) -> Path:
-    done = mcpb("unpack", str(built["file"]), str(target))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return target
-
-
-async def _tool_names(built, bundle_dir: Path, extra_env: dict[str, str], log: Path) -> list[str]:
-    """Start the unpacked bundle as its manifest says, plus ``extra_env``; the tools it lists."""
-    values = {"phone": "0900000000", "password": "not-used"}  # nothing here signs in
-    params = server_params(launch_config(built["manifest"], bundle_dir, values))
-    params = params.model_copy(update={"env": {**params.env, **extra_env}})
-    names: list[str] = []
-    with log.open("w") as errlog, anyio.fail_after(300):  # the first start may fill a cold uv cache
-        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
-            assert client.server_info.name, "no initialize result"
-            names = sorted(tool.name for tool in (await client.list_tools()).tools)
-    return names
-
-
-@pytest.mark.anyio
-async def test_the_bundle_starts_offline_from_a_warm_cache(built, tmp_path):
-    """The bundle ships uv.lock and starts with it frozen: once uv's cache holds the locked
-    packages, a new install starts offline, with no index, proxy or download address
-    reachable, and builds nothing (a build would need the build backend from an index);
-    an install that has started once starts again with no index reachable.
-
-    ``UV_OFFLINE=1`` makes uv take its cached files as they are; without it uv asks the
-    server again about a cached file that came without caching headers (as from some mirrors).
-    """
-    listed = [tool["name"] for tool in built["manifest"]["tools"]]
-    first = _unpack(built, tmp_path / "first")
-    assert await _tool_names(built, first, {}, tmp_path / "first.stderr") == listed
-
-    second = _unpack(built, tmp_path / "second")
-    with _refusing_port() as port:
-        starts = [
-            ("a new install, uv offline", second, {**_no_index(port), "UV_OFFLINE": "1"}),
-            ("the same install again", first, _no_index(port)),
-        ]
-        for what, folder, env in starts:
-            log = tmp_path / f"{folder.name}-again.stderr"
-            names: list[str] | None = None
-            with contextlib.suppress(Exception):  # a start that fails is reported below, with uv's words
-                names = await _tool_names(built, folder, env, log)
-            if names is None:
-                pytest.fail(f"{what} did not start without an index:\n{_log_tail(log)}", pytrace=False)
-            assert names == listed, what
-    locked, installed = _locked_versions(second), _installed_versions(second)
-    unlocked = {name: (got, locked.get(name)) for name, got in installed.items() if got != locked.get(name)}
-    assert unlocked == {}, "installed, and locked, versions that differ"
-    assert "mcp" in installed and "finizi-b4b" not in installed  # the server runs from the bundle's folder
-
-
-def _build_module():
-    spec = importlib.util.spec_from_file_location("bundle_build", ROOT / "bundle" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_build_refuses_a_lock_that_does_not_match_pyproject(tmp_path):
-    checkout = tmp_path / "checkout"
-    checkout.mkdir()
-    for name in ("pyproject.toml", "uv.lock", "README.md", "LICENSE", "bundle", "finizi_b4b", "schemas"):
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
-        copy(ROOT / name, checkout / name)
-    pyproject = checkout / "pyproject.toml"
-    pyproject.write_text(
-        pyproject.read_text().replace('    "jsonschema>=4.20",\n', '    "jsonschema>=4.20",\n    "six",\n')
-    )
-    build = _build_module()
-    with pytest.raises(build.BuildError, match=r"^uv\.lock does not match pyproject\.toml .*make lock"):
-        build.stage(tmp_path / "stage", root=checkout)
-    assert not (tmp_path / "stage").exists()
-    makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^lock: .*\n\t\$\(BIN\)/uv lock\n", makefile, re.M), "make lock refreshes uv.lock"

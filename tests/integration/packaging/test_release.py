@@ -22,7 +22,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.integration.packaging.test_bundle import mcpb_version, npx
+from tests.integration.packaging.conftest import mcpb_version, npx
 
 ROOT = Path(__file__).resolve().parents[3]
 RELEASE = ROOT / "bundle" / "release.py"
