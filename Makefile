@@ -9,7 +9,7 @@ DEV    := $(VENV)/.ready-dev
 # The MCPB CLI (npm: @anthropic-ai/mcpb) that validates and packs the bundle; pinned here only.
 MCPB_VERSION := 2.1.2
 
-.PHONY: demo test serve sandbox lint format check-schemas metaschema snapshot cassettes bench docs bundle clean
+.PHONY: demo test serve sandbox lint format check-schemas metaschema snapshot cassettes bench docs lock bundle release-artifacts clean
 
 $(READY): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "finizi-b4b needs Python 3.11 or newer (set PYTHON=...)")'
@@ -72,9 +72,19 @@ docs: $(READY)
 bench: $(READY)
 	$(BIN)/python -m bench
 
+## lock: refresh uv.lock after a change to the dependencies in pyproject.toml (the bundle ships it; commit it)
+lock: $(READY)
+	$(BIN)/uv lock
+
 ## bundle: the MCP Bundle for one-click install in Claude Desktop: dist/finizi-b4b-<version>.mcpb (needs npx)
+## (it refuses a uv.lock that does not match pyproject.toml: run `make lock`)
 bundle: $(READY)
 	$(BIN)/python bundle/build.py --mcpb-version $(MCPB_VERSION) --stage build/bundle --dist dist
+
+## release-artifacts: dist/ gets the wheel, the sdist, the .mcpb (validated), server.json and SHA256SUMS
+## (TAG=vX.Y.Z also checks the tag names the version; the release workflow passes it). Publishes nothing.
+release-artifacts: $(READY)
+	$(BIN)/python bundle/release.py --mcpb-version $(MCPB_VERSION) --stage build/bundle --dist dist $(if $(TAG),--tag $(TAG))
 
 lint: $(DEV)
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+import textwrap
 
 from finizi_b4b import __version__
 
@@ -17,6 +18,42 @@ __all__ = ["main"]
 
 COMMANDS = ("serve", "sandbox", "demo", "check-schemas", "replay")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Every setting the server reads from the environment (config.py and --log-level's fallback).
+ENVIRONMENT = (
+    ("FINIZI_API_URL", "the Finizi API's address (default {api_url})"),
+    ("FINIZI_PHONE", "the phone number the server signs in with by itself"),
+    ("FINIZI_PASSWORD", "the password that goes with FINIZI_PHONE"),
+    ("FINIZI_B4B_READ_ONLY", "1, true, yes or on: read-only mode (as --read-only)"),
+    ("FINIZI_B4B_RECORD", "record every tool call to this file (as --record)"),
+    ("FINIZI_B4B_LOG_LEVEL", "DEBUG, INFO (default), WARNING or ERROR (as --log-level)"),
+    ("FINIZI_B4B_TIMEOUT", "seconds to wait for an API answer (default 30)"),
+    ("FINIZI_B4B_CALL_DEADLINE", "seconds for one tool call, retries included (default 3 x the timeout + 1)"),
+)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps paragraphs as argparse does, but keeps an indented block (the environment list) as written."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        blocks = text.split("\n\n")
+        return "\n\n".join(
+            "\n".join(indent + line for line in block.splitlines())
+            if block.splitlines()[-1].startswith("  ")
+            else super(_HelpFormatter, self)._fill_text(block, width, indent)
+            for block in blocks
+        )
+
+
+def _environment_help() -> str:
+    from finizi_b4b.config import DEFAULT_API_URL
+
+    width = max(len(name) for name, _ in ENVIRONMENT) + 4
+    lines = ['environment (in a client\'s configuration, its "env" block):']
+    for name, words in ENVIRONMENT:
+        wrapped = textwrap.wrap(words.format(api_url=DEFAULT_API_URL), 79 - width, break_on_hyphens=False)
+        lines.append(f"  {name:<{width - 2}}{wrapped[0]}")
+        lines.extend(" " * width + more for more in wrapped[1:])
+    return "\n".join(lines)
 
 
 def setup_logging(level: str) -> None:
@@ -74,13 +111,13 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    environment = _environment_help()
     parser = argparse.ArgumentParser(
         prog="finizi-b4b",
         description="A Model Context Protocol server for the Finizi B4B e-invoicing and accounting API. "
         "With no command it runs the stdio server, which is what a desktop client starts.",
-        epilog="Environment: FINIZI_API_URL (default https://admin.finizi.ai), FINIZI_PHONE and "
-        "FINIZI_PASSWORD (the server signs in with them by itself), FINIZI_B4B_READ_ONLY, FINIZI_B4B_RECORD, "
-        "FINIZI_B4B_LOG_LEVEL, FINIZI_B4B_TIMEOUT.",
+        epilog=f"'finizi-b4b COMMAND --help' describes a command.\n\n{environment}",
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -89,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
         "serve",
         help="run the MCP server over stdio (the default)",
         description="Run the MCP server over stdio. Logs go to stderr; stdout carries the protocol.",
+        epilog=environment,
+        formatter_class=_HelpFormatter,
     )
     serve.add_argument(
         "--sandbox",
@@ -164,11 +203,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Each command's own parser, so that a usage error shows the usage of the command it is about."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = build_parser()
+    if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+        parser.error(f"unknown command {argv[0]!r}; the commands are {', '.join(COMMANDS)}")
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        argv.insert(0, "serve")  # `finizi-b4b` and `finizi-b4b --sandbox` mean serve
-    args = build_parser().parse_args(argv)
+        argv = ["serve", *argv]  # `finizi-b4b` and `finizi-b4b --sandbox` mean serve
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        _commands(parser)[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(list(sys.argv[1:] if argv is None else argv))
     from finizi_b4b.config import ConfigError
 
     try:

@@ -59,7 +59,9 @@ def flag(env: Mapping[str, str], name: str) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ConfigError(f"{name} must be 1, true or yes (or 0, false or no), got {raw[:40]!r}")
+    raise ConfigError(
+        f"{name} must be 1, true, yes or on, or 0, false, no or off (any case), got {raw[:40]!r}"
+    )
 
 
 def plain_phone(phone: str) -> str:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from finizi_b4b import __version__
 from finizi_b4b.scenarios import ScenarioRun, StepOutcome, mcp_caller, play
 
 __all__ = ["connect_hint", "run_demo"]
@@ -50,15 +51,42 @@ def _step_lines(outcome: StepOutcome) -> list[str]:
     return lines
 
 
+REPOSITORY = "https://github.com/finizi-ai/finizi-b4b"
+
+
+def _checkout() -> bool:
+    """Whether this package runs from a checkout of the repository (where `make bundle` works)."""
+    top = Path(__file__).resolve().parent.parent
+    return (top / "Makefile").is_file() and (top / "bundle" / "build.py").is_file()
+
+
 def connect_hint() -> str:
     """How to use the server from a desktop client, as the demo's last words."""
     beside = Path(sys.executable).with_name("finizi-b4b")  # the command of this very installation
     installed = str(beside) if beside.exists() else shutil.which("finizi-b4b") or "finizi-b4b"
     server = {"command": installed, "args": ["serve", "--sandbox"]}
-    return "\n".join(
-        [
+    if _checkout():
+        bundle = [
             "Connect a desktop client: run `make bundle` and open dist/finizi-b4b-<version>.mcpb with",
             "Claude Desktop (it asks for your Finizi phone number and password), or add this to",
+        ]
+        readme = [
+            "never type the password into the chat. README.md (Connect a client) has the file's place on",
+            "each system and the settings of Claude Code, Cursor and VS Code.",
+        ]
+    else:
+        bundle = [
+            f"Connect a desktop client: download finizi-b4b-{__version__}.mcpb from the releases page,",
+            f"{REPOSITORY}/releases, and open it with Claude Desktop (it asks for",
+            "your Finizi phone number and password), or add this to",
+        ]
+        readme = [
+            "never type the password into the chat. The README has the file's place on each system and",
+            f"the settings of Claude Code, Cursor and VS Code: {REPOSITORY}#connect-a-client",
+        ]
+    return "\n".join(
+        [
+            *bundle,
             "claude_desktop_config.json (Settings > Developer > Edit Config) to try it on the sandbox,",
             "then quit and restart the client:",
             "",
@@ -67,8 +95,7 @@ def connect_hint() -> str:
             "  }}",
             "",
             'For your own account, drop --sandbox and set FINIZI_PHONE and FINIZI_PASSWORD under "env";',
-            "never type the password into the chat. README.md (Connect a client) has the file's place on",
-            "each system and the settings of Claude Code, Cursor and VS Code.",
+            *readme,
         ]
     )
 

@@ -112,7 +112,7 @@ def test_read_only_mode_is_off_by_default():
 
 @pytest.mark.parametrize("raw", ["2", "maybe", "y", "truthy", "-1"])
 def test_any_other_value_is_refused(raw):
-    with pytest.raises(ConfigError, match="FINIZI_B4B_READ_ONLY must be 1, true or yes"):
+    with pytest.raises(ConfigError, match="FINIZI_B4B_READ_ONLY must be 1, true, yes or on, or 0, false"):
         Settings.from_env({"FINIZI_B4B_READ_ONLY": raw})
 
 

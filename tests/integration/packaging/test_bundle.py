@@ -4,7 +4,9 @@ to start it, against the sandbox.
 
 Needs Node.js (``npx`` runs the MCPB CLI at the version pinned in the Makefile) and ``uv``
 (the manifest's server type); without either the tests fail with one line saying so.
-``uv run`` builds the server's environment from PyPI (or uv's cache) and no other network.
+``uv run`` builds the server's environment from the bundle's uv.lock, downloading from PyPI
+only what uv's cache does not hold yet. Starts with no index reachable are in
+``test_bundle_offline.py``.
 """
 
 from __future__ import annotations
@@ -12,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import tomllib
 import zipfile
@@ -28,8 +28,8 @@ from finizi_b4b import __version__
 from finizi_b4b.config import DEFAULT_API_URL
 from finizi_b4b.sandbox import DEMO_ADMIN, Sandbox
 from tests.conftest import body_of
+from tests.integration.packaging.conftest import ROOT, build_module, mcpb, mcpb_version, uv
 
-ROOT = Path(__file__).resolve().parents[3]
 WRITE_TOOLS = {"create_entity", "update_entity", "import_invoice_xml"}
 # What the launched process may inherit besides the manifest's env: what uv needs to find
 # the package index and its cache as this machine has them configured.
@@ -39,63 +39,6 @@ PASSED_THROUGH = ("SSL_CERT_FILE", "SSL_CERT_DIR", "HTTP_PROXY", "HTTPS_PROXY", 
 def _pyproject() -> dict:
     with (ROOT / "pyproject.toml").open("rb") as handle:
         return tomllib.load(handle)["project"]
-
-
-def mcpb_version() -> str:
-    pins = re.findall(r"^MCPB_VERSION\s*:?=\s*(\S+)\s*$", (ROOT / "Makefile").read_text(), re.M)
-    assert len(pins) == 1, f"the Makefile must pin the MCPB CLI once, found {pins}"
-    return pins[0]
-
-
-def npx() -> str:
-    found = shutil.which("npx")
-    if found is None:
-        pytest.fail("npx was not found: the bundle tests need Node.js (npx runs the MCPB CLI)", pytrace=False)
-    return found
-
-
-def uv() -> str:
-    beside = Path(sys.executable).with_name("uv")
-    if beside.is_file():
-        return str(beside)
-    try:
-        from uv import find_uv_bin
-    except ImportError:
-        found = shutil.which("uv")
-    else:
-        found = find_uv_bin()
-    if found is None:
-        pytest.fail(
-            "uv was not found: the bundle test starts the server as Claude Desktop does, with `uv run`; "
-            "install the project's test extras, which include uv",
-            pytrace=False,
-        )
-    return str(found)
-
-
-def mcpb(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [npx(), "-y", f"@anthropic-ai/mcpb@{mcpb_version()}", *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
-    """The bundle, built as ``make bundle`` builds it and unpacked with ``mcpb unpack``."""
-    npx()
-    work = tmp_path_factory.mktemp("bundle")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bundle" / "build.py"), "--mcpb-version", mcpb_version(),
-         "--stage", str(work / "stage"), "--dist", str(work / "dist")],
-        capture_output=True, text=True, check=False, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    files = list((work / "dist").iterdir())
-    assert len(files) == 1, files
-    unpacked = work / "unpacked"
-    done = mcpb("unpack", str(files[0]), str(unpacked))
-    assert done.returncode == 0, done.stdout + done.stderr
-    manifest = json.loads((unpacked / "manifest.json").read_text(encoding="utf-8"))
-    return {"file": files[0], "dir": unpacked, "manifest": manifest}
 
 
 def launch_config(manifest: dict, dirname: Path, user_values: dict[str, object]) -> dict:
@@ -180,7 +123,8 @@ def test_the_cli_refuses_a_broken_manifest(built, tmp_path):
 def test_the_bundle_holds_what_uv_needs_and_nothing_else(built):
     names = zipfile.ZipFile(built["file"]).namelist()
     assert {name.split("/", 1)[0] for name in names} == {
-        "manifest.json", "pyproject.toml", "README.md", "LICENSE", "finizi_b4b", "schemas",
+        "manifest.json", "pyproject.toml", "uv.lock", "README.md", "LICENSE",
+        "main.py", "finizi_b4b", "schemas",
     }  # fmt: skip
     assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".pyo"))]
     package = {p.relative_to(ROOT).as_posix() for p in (ROOT / "finizi_b4b").rglob("*.py")}
@@ -200,7 +144,14 @@ def test_the_manifest_describes_a_uv_server_configured_from_the_install_dialog(b
     assert server["type"] == "uv"
     assert (built["dir"] / server["entry_point"]).is_file()
     assert server["mcp_config"]["command"] == "uv"
-    assert server["mcp_config"]["args"][:3] == ["run", "--directory", "${__dirname}"]
+    # the locked versions, resolving nothing; main.py runs the package from the bundle's folder
+    assert server["mcp_config"]["args"] == [
+        "run",
+        "--frozen",
+        "--directory",
+        "${__dirname}",
+        server["entry_point"],
+    ]
     options = manifest["user_config"]
     assert set(options) == {"phone", "password", "api_url", "read_only"}
     assert options["password"]["sensitive"] is True  # kept in the OS keychain
@@ -222,10 +173,41 @@ def test_the_manifest_lists_the_tools_the_schemas_define(built):
     assert all(tool["description"] for tool in built["manifest"]["tools"])
 
 
+def test_the_manifest_describes_each_tool_in_whole_sentences(built):
+    full = {
+        (d := json.loads(p.read_text()))["name"]: d["description"]
+        for p in (ROOT / "schemas" / "tools").glob("*.json")
+    }
+    for tool in built["manifest"]["tools"]:
+        short, whole = tool["description"], full[tool["name"]]
+        assert whole == short or whole.startswith(short + " "), (tool["name"], short)
+        assert short.endswith("."), (tool["name"], short)
+        assert short.count("(") == short.count(")"), f"{tool['name']}: cut inside parentheses: {short!r}"
+        assert not re.search(r"\b(e\.g|i\.e|etc|cf|vs)\.$", short), f"{tool['name']}: cut at {short!r}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Like a text (e.g. a line), best first. More.", "Like a text (e.g. a line), best first."),
+        ("One. Two.", "One."),
+        ("Sign in; later calls reuse it. No arguments: yours.", "Sign in; later calls reuse it."),
+        ("Import XML (max 5 MB); refused. preview: true only checks.", "Import XML (max 5 MB); refused."),
+        ("Amounts such as 1.5 million. Then more.", "Amounts such as 1.5 million."),
+        ("Totals, i.e. sums. Then more.", "Totals, i.e. sums."),
+        ("Lists (sorted. really) first. Then more.", "Lists (sorted. really) first."),
+        ("No full stop at all", "No full stop at all"),
+        ("First line only.\nSecond line.", "First line only."),
+    ],
+)  # fmt: skip
+def test_descriptions_are_shortened_to_their_first_whole_sentence(text, expected):
+    assert build_module().first_sentence(text) == expected
+
+
 # -- starting it as Claude Desktop does ------------------------------------------------------------
 
 
-def _log_tail(path: Path, lines: int = 30) -> str:
+def log_tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
@@ -244,9 +226,9 @@ async def test_the_unpacked_bundle_starts_as_its_manifest_says_and_signs_in(buil
     async def session(client):
         seen["tools"] = sorted(tool.name for tool in (await client.list_tools()).tools)
         login = await client.call_tool("login", {})
-        assert not login.is_error, (body_of(login), _log_tail(log))
+        assert not login.is_error, (body_of(login), log_tail(log))
         whoami = await client.call_tool("whoami", {})
-        assert not whoami.is_error, (body_of(whoami), _log_tail(log))
+        assert not whoami.is_error, (body_of(whoami), log_tail(log))
         seen["whoami"] = body_of(whoami)
 
     async with Sandbox(port=0) as box:
@@ -267,9 +249,9 @@ async def test_read_only_mode_from_the_install_dialog_hides_the_write_tools(buil
         seen["tools"] = {tool.name for tool in (await client.list_tools()).tools}
         if "login" in seen["tools"]:
             login = await client.call_tool("login", {})
-            assert not login.is_error, (body_of(login), _log_tail(log))
+            assert not login.is_error, (body_of(login), log_tail(log))
         whoami = await client.call_tool("whoami", {})
-        seen["whoami_error"] = whoami.is_error and (body_of(whoami), _log_tail(log))
+        seen["whoami_error"] = whoami.is_error and (body_of(whoami), log_tail(log))
 
     async with Sandbox(port=0) as box:
         await _run(built, user_values(box, read_only=True), log, session)

@@ -88,6 +88,10 @@ def test_the_validation_would_catch_a_broken_entry(server, validator, change, wh
 
 def test_name_version_and_addresses_agree_with_the_project(server, project):
     assert server["version"] == project["version"] == __version__
+    assert {package["registryType"]: package["version"] for package in server["packages"]} == {
+        "pypi": project["version"],
+        "mcpb": project["version"],
+    }
     urls = project["urls"]
     assert server["repository"] == {"url": urls["Repository"], "source": "github"}
     owner, repo = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+)", urls["Repository"]).groups()
@@ -98,12 +102,22 @@ def test_name_version_and_addresses_agree_with_the_project(server, project):
 
 
 def test_the_pypi_package_is_this_project_over_stdio(server, project):
-    (package,) = server["packages"]
+    package = server["packages"][0]
     assert package["registryType"] == "pypi"
     assert package["identifier"] == project["name"]
     assert package["version"] == project["version"]
     assert package["transport"] == {"type": "stdio"}
     assert package.get("runtimeHint") == "uvx"
+
+
+def test_the_mcpb_package_is_the_bundle_attached_to_the_version_s_release(server, project):
+    (package,) = [package for package in server["packages"] if package["registryType"] == "mcpb"]
+    version, repository = project["version"], project["urls"]["Repository"]
+    assert package["identifier"] == f"{repository}/releases/download/v{version}/finizi-b4b-{version}.mcpb"
+    assert package["transport"] == {"type": "stdio"}
+    # the registry needs the bundle's SHA-256, known once it is built: the release writes it into
+    # dist/server.json (tests/integration/packaging/test_release.py)
+    assert "fileSha256" not in package
 
 
 def test_server_json_and_the_bundle_manifest_describe_the_same_server(server):
