@@ -84,7 +84,7 @@ async def memory(reps: int, env: dict[str, str]) -> Figure:
         tuple(ours),
         f"bare server after {calls} calls",
         tuple(floor),
-        limits=(Limit("ratio", ratio, Kind.AT_MOST, 1.20, "x"),),
+        limits=(Limit("ratio", ratio, Kind.AT_MOST, 1.15, "x"),),
         facts=(Fact("above the floor", statistics.median(ours) - statistics.median(floor), "MiB", 1),),
     )
 

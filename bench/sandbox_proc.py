@@ -95,8 +95,14 @@ class Direct:
             resp.raise_for_status()
             return await resp.json()
 
-    async def control(self, method: str, path: str) -> Any:
-        async with self.session.request(method, f"{self.url}/_sandbox/{path}") as resp:
+    async def post(self, path: str, body: dict[str, Any]) -> Any:
+        async with self.session.post(self.url + path, json=body, headers=self.headers) as resp:
+            resp.raise_for_status()
+            return await resp.json()
+
+    async def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        async with self.session.request(method, f"{self.url}/_sandbox/{path}", json=body) as resp:
+            resp.raise_for_status()
             return await resp.json()
 
     async def close(self) -> None:

@@ -100,14 +100,15 @@ class StdioPeer:
             if not future.done():
                 future.set_exception(RpcError("the server closed its output"))
 
-    async def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+    async def request(self, method: str, params: dict[str, Any] | None = None, *, within: float = 60) -> Any:
+        """The result of one request, awaited ``within`` seconds at most: a stuck server fails the run."""
         number = next(self._ids)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[number] = future
         payload = {"jsonrpc": "2.0", "id": number, "method": method, "params": params or {}}
         assert self.proc.stdin is not None
         self.proc.stdin.write(json.dumps(payload, ensure_ascii=False).encode() + b"\n")
-        message = await asyncio.wait_for(future, 60)  # bounded: a stuck server fails the run
+        message = await asyncio.wait_for(future, within)
         if "error" in message:
             raise RpcError(f"{method}: {message['error']}")
         return message["result"]
@@ -129,16 +130,28 @@ class StdioPeer:
         self.notify("notifications/initialized")
         return result
 
-    async def call(self, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        return await self.request("tools/call", {"name": tool, "arguments": arguments})
+    async def call(self, tool: str, arguments: dict[str, Any], *, within: float = 60) -> dict[str, Any]:
+        return await self.request("tools/call", {"name": tool, "arguments": arguments}, within=within)
+
+    def _status_kib(self, field: str) -> int:
+        with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith(f"{field}:"):
+                    return int(line.split()[1])
+        raise RuntimeError(f"{field} not found")
 
     def peak_rss_kib(self) -> int:
         """The child's peak resident set (VmHWM), in KiB; Linux only."""
-        with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-        raise RuntimeError("VmHWM not found")
+        return self._status_kib("VmHWM")
+
+    def rss_kib(self) -> int:
+        """The child's resident set now (VmRSS), in KiB; Linux only."""
+        return self._status_kib("VmRSS")
+
+    def reset_peak_rss(self) -> None:
+        """Start the child's peak resident set again from what it holds now (``clear_refs`` 5, Linux)."""
+        with open(f"/proc/{self.proc.pid}/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
 
     def cpu_seconds(self) -> float:
         return cpu_seconds(self.proc.pid)

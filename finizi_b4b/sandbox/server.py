@@ -12,6 +12,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from finizi_b4b.sandbox.app import SETTINGS, Fault, create_app, expire_access_tokens
+from finizi_b4b.sandbox.control import add_synthetic_invoices
 from finizi_b4b.sandbox.data import State, build_state
 from finizi_b4b.sandbox.jobs import JobPlan
 from finizi_b4b.sandbox.traffic import SeenRequest
@@ -30,7 +31,8 @@ class Sandbox:
     ``audit`` the audit rows of the mutations made for an agent's tool call.
     ``state.renamed_tax_ids`` and ``state.unregistered_tax_ids`` name the
     companies the registry knows otherwise than their invoices, or not at all;
-    ``set_jobs`` plans how background jobs (tax reports) run.
+    ``set_jobs`` plans how background jobs (tax reports) run;
+    ``add_synthetic_invoices`` gives an entity thousands of invoices at once.
 
     ``int_ids`` serves vendors, products and invoices with positive integer ids
     (the same world otherwise); ``alt_shapes`` serves the documented
@@ -148,6 +150,14 @@ class Sandbox:
 
     def reset_jobs(self) -> None:
         self.app[SETTINGS].job_plan = JobPlan()
+
+    def add_synthetic_invoices(self, entity_id: str, count: int, *, currencies: str = "home") -> int:
+        """Add ``count`` purchase invoices to the entity, each from a vendor of its own and, with
+        ``currencies="each"``, in a currency of its own; answer how many invoices the entity has.
+
+        The same as ``POST /_sandbox/synthetic-invoices`` (:func:`.control.add_synthetic_invoices`).
+        """
+        return add_synthetic_invoices(self.state, entity_id, count, currencies=currencies)
 
     async def start(self) -> None:
         runner = web.AppRunner(self.app, access_log=None, handle_signals=False)

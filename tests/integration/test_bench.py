@@ -12,15 +12,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bench.answers import Setting, check_answer
+from bench.direct_proc import DirectProcess
 from bench.figures import Check, Figure, Kind, Limit
+from bench.measure_process import floor_env
+from bench.measure_scale import COUNTED, GROWTH_SLACK, ScaleRun, scale_figure
 from bench.measure_tasks import ask_question
 from bench.questions import QUESTIONS
 from bench.report import figure_table, verdict
 from bench.stdio import ToolCallFailed, expect_success
-from finizi_b4b.sandbox import build_state
+from finizi_b4b.sandbox import Sandbox, build_state
+from tests.integration.sandbox.client import API, Api
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -215,6 +220,142 @@ def test_the_checker_refuses_missing_items_and_other_types():
     assert check_answer({"a": [1, "x"]}, {"a": [1, "x"]}).ok
 
 
+# -- the summary at scale: its data, and its verdicts ---------------------------------------------
+
+
+async def _all_invoices(api: Api, entity_id: str) -> list[dict]:
+    invoices: list[dict] = []
+    for page in range(1, 100):  # bounded: the pages of a few thousand invoices
+        body = await api.ok(
+            "GET", f"{API}/entities/{entity_id}/invoices", params={"page": page, "page_size": 200}
+        )
+        invoices += body["items"]
+        if not body["has_next"]:
+            return invoices
+    raise AssertionError("the invoice list did not end")
+
+
+@pytest.mark.anyio
+async def test_synthetic_invoices_each_have_a_currency_and_a_vendor_of_their_own():
+    async with Sandbox(control=True) as box, aiohttp.ClientSession() as http:
+        api = Api(box, http)
+        await api.login()
+        entity = await api.ok("POST", f"{API}/entities", json={"name": "Thử tải", "tax_id": "9000000001"})
+        body = {"entity": entity["id"], "count": 300, "currencies": "each"}
+        status, added, _, _ = await api.call("POST", "/_sandbox/synthetic-invoices", json=body)
+        assert status == 201 and added == {"entity": entity["id"], "added": 300, "invoices": 300}
+        invoices = await _all_invoices(api, entity["id"])
+        assert len(invoices) == 300 and len({inv["id"] for inv in invoices}) == 300
+        assert len({inv["currency"] for inv in invoices}) == 300
+        assert len({inv["seller_tax_id"] for inv in invoices}) == 300
+        assert {inv["direction"] for inv in invoices} == {0} and {inv["status"] for inv in invoices} == {
+            "issued"
+        }
+        dates = [inv["issue_date"] for inv in invoices]
+        assert dates == sorted(dates, reverse=True)  # newest first, as the seeded lists
+        one = invoices[0]
+        vendor = await api.ok("GET", f"{API}/entities/{entity['id']}/vendors/{one['vendor_id']}")
+        assert vendor["tax_id"] == one["seller_tax_id"] and vendor["name"] == one["seller_name"]
+        # A second request adds invoices of new vendors; "home" keeps them in VND.
+        more = {"entity": entity["id"], "count": 20}
+        assert (await api.ok("POST", "/_sandbox/synthetic-invoices", json=more))["invoices"] == 320
+        invoices = await _all_invoices(api, entity["id"])
+        assert len({inv["seller_tax_id"] for inv in invoices}) == 320
+        assert sum(inv["currency"] == "VND" for inv in invoices) == 20
+        assert box.add_synthetic_invoices(entity["id"], 1) == 321
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"entity": "00000000-0000-4000-8000-000000000000", "count": 1}, 404),
+        ({"entity": ["not", "an", "id"], "count": 1}, 404),
+        ({"entity": None, "count": 0}, 422),
+        ({"entity": None, "count": "3"}, 422),
+        ({"entity": None, "count": True}, 422),
+        ({"entity": None, "count": 100_001}, 422),
+        ({"entity": None, "count": 1, "currencies": "some"}, 422),
+        ({"entity": None, "count": 1, "vendors": "each"}, 422),
+    ],
+)
+async def test_synthetic_invoices_refuse_what_they_cannot_do(body, status):
+    async with Sandbox(control=True) as box, aiohttp.ClientSession() as http:
+        entity_id = next(iter(box.state.entities))
+        before = len(box.state.invoices[entity_id])
+        body = {**body, "entity": entity_id} if body["entity"] is None else body
+        async with http.post(box.url + "/_sandbox/synthetic-invoices", json=body) as resp:
+            assert resp.status == status
+            assert "detail" in await resp.json()
+        assert len(box.state.invoices[entity_id]) == before
+
+
+@pytest.mark.anyio
+async def test_synthetic_invoices_exist_only_with_the_control_endpoints():
+    async with Sandbox() as box, aiohttp.ClientSession() as http:
+        entity_id = next(iter(box.state.entities))
+        body = {"entity": entity_id, "count": 1}
+        async with http.post(box.url + "/_sandbox/synthetic-invoices", json=body) as resp:
+            assert resp.status == 404
+
+
+def _summary_result(count: int, shown: int, others: int) -> dict:
+    data = {"currencies": [f"X{n}" for n in range(shown)], "totals": {"count": count}}
+    if others:
+        data["other_currencies"] = others
+    return _success({"message": "...", "data": data})
+
+
+def test_a_summary_at_scale_must_count_every_invoice_and_currency():
+    assert ScaleRun(1000, result=_summary_result(1000, 4, 996)).check() == Check(COUNTED, True)
+    assert not ScaleRun(1000, result=_summary_result(999, 4, 995)).check().ok
+    assert not ScaleRun(1000, result=_summary_result(1000, 4, 990)).check().ok
+    failed = {
+        "isError": True,
+        "content": [{"type": "text", "text": '{"error": "x", "code": "backend_timeout"}'}],
+    }
+    assert ScaleRun(1000, result=failed).check().problem.startswith("ToolCallFailed: ")
+
+
+def _run(count: int, growth_kib: int, wait: float = 0.01) -> ScaleRun:
+    """A summary of ``count`` invoices whose peak was ``growth_kib`` above where it started."""
+    result = _summary_result(count, 4, count - 4)
+    return ScaleRun(count, 1.0, 1.0, 1.0, 100_000 + growth_kib, 100_000, [0.0, wait], result)
+
+
+def test_memory_at_scale_is_held_to_linear_growth_per_invoice_and_pings_to_half_a_second():
+    small = _run(4000, 12_000)
+    linear = scale_figure(_run(20000, 60_000), "7b", small)
+    assert linear.passed and linear.limit("RSS growth per invoice").value == pytest.approx(1.0)
+    assert scale_figure(_run(20000, int(60_000 * GROWTH_SLACK)), "7b", small).passed
+    quadratic = scale_figure(_run(20000, 300_000), "7b", small)
+    assert quadratic.passed is False and quadratic.limit("RSS growth per invoice").value == pytest.approx(5.0)
+    assert scale_figure(small, "7a", None).passed
+    assert scale_figure(_run(4000, 12_000, wait=0.6), "7a", None).passed is False
+
+
+@pytest.mark.anyio
+async def test_the_direct_client_of_the_floor_makes_the_request_and_counts_failures():
+    async with Sandbox(control=True) as box, aiohttp.ClientSession() as http:
+        api = Api(box, http)
+        await api.login()
+        entity_id = next(iter(box.state.entities))
+        path, query = f"{API}/entities/{entity_id}/invoices", {"page": 1, "page_size": 50}
+        good = await DirectProcess.start(
+            box.url, path, query, {"Authorization": f"Bearer {api.token}"}, floor_env()
+        )
+        bad = await DirectProcess.start(box.url, path, query, {"Authorization": "Bearer nope"}, floor_env())
+        try:
+            seen = box.counts["invoices.list"]
+            seconds, cpu, errors = await good.round(5)
+            assert errors == 0 and seconds > 0 and cpu >= 0
+            assert box.counts["invoices.list"] == seen + 5
+            assert (await bad.round(3))[2] == 3
+        finally:
+            await good.close()
+            await bad.close()
+
+
 # -- a smoke run ---------------------------------------------------------------------------------
 
 
@@ -232,14 +373,21 @@ def test_the_benchmark_runs_every_figure_once(tmp_path):
     table = output.read_text(encoding="utf-8")
     assert table == done.stdout
     lines = table.splitlines()
-    for figure in ("1", "2", "3a", "3b", "4a", "4b", "5a", "5b", "5c"):
+    for figure in ("1", "2", "3a", "3b", "4a", "4b", "5a", "5b", "5c", "7a", "7b", "8"):
         rows = [line for line in lines if line.startswith(f"| {figure}. ")]
         assert len(rows) == 1, figure
         assert rows[0].endswith(" |")
         verdict_cell = rows[0].rsplit(" | ", 1)[1]
         assert verdict_cell.startswith("-" if figure == "5c" else ("PASS", "MISS")), rows[0]
     assert "| 5b. refresh requests for 50 concurrent calls after expiry | 1 requests" in table
-    assert "bare SDK server answering a result of the same size" in table
+    assert "bare SDK server answering a result of the same size + an aiohttp client" in table
+    assert "aiohttp client " in next(line for line in lines if line.startswith("| 5a. "))
+    for figure in ("7a", "7b", "8"):  # answers are not timing: each must be counted right or refused
+        row = next(line for line in lines if line.startswith(f"| {figure}. "))
+        assert " wrong: " not in row, row
+    assert "| 7a. summarize_invoices by vendor, 200 invoices" in table
+    assert "| 7b. summarize_invoices by vendor, 1,000 invoices" in table
+    assert "RSS growth per invoice" in table and "peak RSS" in table
     questions = [line for line in lines if line.startswith("| Q")]
     assert [row.split()[1] for row in questions] == [q.id for q in QUESTIONS]
     for row in questions:
