@@ -66,7 +66,7 @@ cassettes: $(READY)
 
 ## docs: rewrite docs/tools.md and the README's tool list from schemas/tools (a test fails when they are stale)
 docs: $(READY)
-	$(BIN)/python -m finizi_b4b.reference
+	$(BIN)/python -m finizi_b4b.devtools.reference
 
 ## bench: the benchmark with its budgets (not part of `make test`)
 bench: $(READY)

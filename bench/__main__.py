@@ -1,3 +1,5 @@
+"""``python -m bench``: run the benchmark."""
+
 import sys
 
 from bench.run import main

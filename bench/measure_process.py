@@ -16,7 +16,7 @@ from typing import Any
 from bench.figures import Check, Fact, Figure, Kind, Limit
 from bench.sandbox_proc import ROOT
 from bench.stdio import StdioPeer, child_env, time_to_initialize
-from finizi_b4b.scenarios import SCENARIOS, play, rpc_caller
+from finizi_b4b.devtools.scenarios import SCENARIOS, play, rpc_caller
 from finizi_b4b.schemas import TOOLS_LIST_BUDGET, load_definitions
 
 __all__ = ["FLOOR", "SERVER", "floor_env", "memory", "startup", "timed", "tools_list"]

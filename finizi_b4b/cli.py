@@ -92,7 +92,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     setup_logging(_log_level(args, "WARNING"))
-    from finizi_b4b.demo import run_demo
+    from finizi_b4b.devtools.demo import run_demo
 
     return run_demo(scenario=args.scenario, record=args.record, verbose=args.verbose)
 

@@ -136,7 +136,7 @@ def invoice_xml(
     series: str, buyer_tax_id: str, *, seller_tax_id: str = "0305556667", number: str | None = None
 ) -> bytes:
     """A complete national-format e-invoice bought by ``buyer_tax_id``, numbered uniquely unless told."""
-    from finizi_b4b.samples import sample_invoice_xml
+    from finizi_b4b.devtools.samples import sample_invoice_xml
 
     return sample_invoice_xml(series, buyer_tax_id, seller_tax_id=seller_tax_id, number=number)
 

@@ -44,8 +44,8 @@ def test_recorded_call_replays_the_same(path, seq, tool):
 
 @pytest.mark.parametrize("path", CASSETTES, ids=[p.stem for p in CASSETTES])
 def test_cassette_holds_no_secret(path):
+    from finizi_b4b.devtools.scenarios import WRONG_PASSWORD
     from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN
-    from finizi_b4b.scenarios import WRONG_PASSWORD
 
     text = path.read_text(encoding="utf-8")
     secrets = (DEMO_ADMIN.password, DEMO_ACCOUNTANT.password, WRONG_PASSWORD)

@@ -445,7 +445,7 @@ async def test_a_version_1_cassette_replays_without_headers(cassette):
 
 @pytest.mark.parametrize("name", ["full", "expiry", "failures"])
 async def test_each_scenario_goes_as_expected_in_process(sandbox, name):
-    from finizi_b4b.scenarios import SCENARIOS, mcp_caller, play
+    from finizi_b4b.devtools.scenarios import SCENARIOS, mcp_caller, play
 
     async with Client(build_server(settings_for(sandbox)), mode="legacy") as client:
         run = await play(mcp_caller(client), name, sandbox=sandbox)
@@ -461,7 +461,7 @@ async def _list_tools(box):
 
 
 async def test_the_similarity_step_fails_when_the_top_hit_is_another_product(sandbox, monkeypatch):
-    from finizi_b4b.scenarios import mcp_caller, play, sessions
+    from finizi_b4b.devtools.scenarios import mcp_caller, play, sessions
 
     monkeypatch.setattr(sessions, "SIMILAR_PRODUCT", "Gạo ST25")
     async with Client(build_server(settings_for(sandbox)), mode="legacy") as client:
@@ -472,7 +472,7 @@ async def test_the_similarity_step_fails_when_the_top_hit_is_another_product(san
 
 
 def test_money_is_written_one_way():
-    from finizi_b4b.scenarios import money
+    from finizi_b4b.devtools.scenarios import money
 
     assert [money(v) for v in (0, 950, 95_000, 1_716_000, 26_463_715_332, 1234.6)] == [
         "0 VND",
@@ -495,7 +495,7 @@ def test_the_demo_shows_full_arguments_alike_amounts_and_how_to_connect():
     amounts = re.findall(r"([\d.,]+) VND", out)
     assert len(amounts) >= 4
     assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*", amount) for amount in amounts), amounts
-    from finizi_b4b.scenarios import SCENARIOS
+    from finizi_b4b.devtools.scenarios import SCENARIOS
 
     assert f"16 tools, {len(SCENARIOS['full'])} calls, all as expected" in out
     assert "purchases from" in out[out.index("summarize_invoices {") :].splitlines()[2]
@@ -505,8 +505,8 @@ def test_the_demo_shows_full_arguments_alike_amounts_and_how_to_connect():
 
 
 async def test_a_failed_step_makes_later_steps_skip_not_crash(tmp_path):
-    from finizi_b4b.scenarios import SCENARIOS
-    from finizi_b4b.scenarios.runner import Answer, Context, run_steps
+    from finizi_b4b.devtools.scenarios import SCENARIOS
+    from finizi_b4b.devtools.scenarios.runner import Answer, Context, run_steps
 
     async def broken_api(tool, arguments):
         return Answer(True, {"success": False, "code": "bad_response", "error": "malformed"})

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from finizi_b4b.devtools.reference import README_BEGIN, README_END, main, render_reference, stale_files
 from finizi_b4b.pattern_words import describe_pattern
-from finizi_b4b.reference import README_BEGIN, README_END, main, render_reference, stale_files
 from finizi_b4b.schemas import load_definitions, writes_data
 
 ROOT = Path(__file__).resolve().parents[2]
-FIX = "run `make docs` (python -m finizi_b4b.reference)"
+FIX = "run `make docs` (python -m finizi_b4b.devtools.reference)"
 
 
 def _patterns(value: object) -> list[str]:
@@ -38,7 +38,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "finizi_b4b.reference", "--check", "--root", str(root)]
+    command = [sys.executable, "-m", "finizi_b4b.devtools.reference", "--check", "--root", str(root)]
     command += ["--schemas", str(root / "schemas")]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
 
@@ -50,7 +50,7 @@ def test_the_committed_reference_is_fresh() -> None:
 
 def test_the_check_command_passes_on_the_checkout() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "finizi_b4b.reference", "--check"],
+        [sys.executable, "-m", "finizi_b4b.devtools.reference", "--check"],
         capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -96,6 +96,37 @@ def test_the_writer_repairs_a_stale_copy(project_copy: Path) -> None:
     assert _check(project_copy).returncode == 0
     readme = (project_copy / "README.md").read_text(encoding="utf-8")
     assert readme == (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_tracked_file_has_its_line_in_the_contributing_tree() -> None:
+    from finizi_b4b.devtools import layout
+
+    assert layout.uncovered(ROOT) == []
+    tree = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert layout.render(ROOT) in tree
+
+
+def test_the_tree_follows_the_files_and_names_a_module_without_words(tmp_path: Path) -> None:
+    from finizi_b4b.devtools import layout
+
+    package = tmp_path / "finizi_b4b"
+    package.mkdir()
+    (package / "__init__.py").write_text('"""The package."""\n', encoding="utf-8")
+    (package / "first.py").write_text('"""What the first module is for."""\n', encoding="utf-8")
+    (tmp_path / "CONTRIBUTING.md").write_text(f"# x\n{layout.BEGIN}\n{layout.END}\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text(f"# x\n{README_BEGIN}\n{README_END}\n", encoding="utf-8")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    args = ["--root", str(tmp_path), "--schemas", str(tmp_path / "schemas")]
+    assert main(args) == 0
+    assert "first.py                What the first module is for" in (tmp_path / "CONTRIBUTING.md").read_text(
+        encoding="utf-8"
+    )
+    (package / "second.py").write_text("x = 1\n", encoding="utf-8")
+    done = _check(tmp_path)
+    assert done.returncode == 1 and "CONTRIBUTING.md is out of date with the files" in done.stderr
+    assert layout.uncovered(tmp_path) == [
+        "second.py: no words for it (a docstring, or an entry in DESCRIBED)"
+    ]
 
 
 def test_every_tool_and_argument_is_documented() -> None:

@@ -326,7 +326,7 @@ ENTITY_TOOLS = [
 
 
 async def test_the_full_scenario_sends_only_what_the_ledger_shows(sandbox):
-    from finizi_b4b.scenarios import mcp_caller, play
+    from finizi_b4b.devtools.scenarios import mcp_caller, play
 
     async with Client(build_server(settings_for(sandbox)), mode="legacy") as client:
         sandbox.clear_seen()

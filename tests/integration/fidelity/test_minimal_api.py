@@ -46,7 +46,7 @@ def open_client(box, mode: str = "legacy") -> Client:
 
 
 async def test_the_full_scenario_goes_as_expected(minimal, era):
-    from finizi_b4b.scenarios import mcp_caller, play
+    from finizi_b4b.devtools.scenarios import mcp_caller, play
 
     async with open_client(minimal, era) as client:
         run = await play(mcp_caller(client), "full", sandbox=minimal)

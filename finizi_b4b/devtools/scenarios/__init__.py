@@ -1,7 +1,7 @@
 """Scripted client sessions: the demo prints them, the benchmark times them, cassettes record them.
 
-- :mod:`~finizi_b4b.scenarios.runner`: steps, outcomes, and playing them through any MCP client.
-- :mod:`~finizi_b4b.scenarios.sessions`: the ``full``, ``expiry`` and ``failures`` sessions.
+- :mod:`~finizi_b4b.devtools.scenarios.runner`: steps, outcomes, and playing them through any MCP client.
+- :mod:`~finizi_b4b.devtools.scenarios.sessions`: the ``full``, ``expiry`` and ``failures`` sessions.
 
 ``finizi-b4b demo --scenario NAME`` prints a session, ``--record FILE`` makes it
 a cassette (``make cassettes``), and the benchmark's "every tool" figure runs
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from finizi_b4b.scenarios.runner import (
+from finizi_b4b.devtools.scenarios.runner import (
     CallTool,
     Context,
     ScenarioRun,
@@ -27,7 +27,7 @@ from finizi_b4b.scenarios.runner import (
     rpc_caller,
     run_steps,
 )
-from finizi_b4b.scenarios.sessions import SCENARIOS, WRONG_PASSWORD
+from finizi_b4b.devtools.scenarios.sessions import SCENARIOS, WRONG_PASSWORD
 
 # What the demo, the benchmark and the tests use; steps and the rest are in .runner and .sessions.
 __all__ = [

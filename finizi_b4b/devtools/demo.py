@@ -1,6 +1,6 @@
 """``finizi-b4b demo``: the sandbox, the server over stdio, and a scripted client session.
 
-The sessions themselves live in :mod:`finizi_b4b.scenarios`; this module starts
+The sessions themselves live in :mod:`finizi_b4b.devtools.scenarios`; this module starts
 the sandbox and the server, plays one scenario through a real stdio client,
 and prints each call with its full arguments and a short result. It is also
 how the committed cassettes are recorded
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from finizi_b4b import __version__
-from finizi_b4b.scenarios import ScenarioRun, StepOutcome, mcp_caller, play
+from finizi_b4b.devtools.scenarios import ScenarioRun, StepOutcome, mcp_caller, play
 
 __all__ = ["connect_hint", "run_demo"]
 
@@ -56,7 +56,7 @@ REPOSITORY = "https://github.com/finizi-ai/finizi-b4b"
 
 def _checkout() -> bool:
     """Whether this package runs from a checkout of the repository (where `make bundle` works)."""
-    top = Path(__file__).resolve().parent.parent
+    top = Path(__file__).resolve().parents[2]
     return (top / "Makefile").is_file() and (top / "bundle" / "build.py").is_file()
 
 

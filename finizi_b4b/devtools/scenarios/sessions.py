@@ -1,6 +1,6 @@
 """The scripted sessions: ``full`` (every tool), ``expiry`` (a token expires) and ``failures``.
 
-Each is a list of :class:`~finizi_b4b.scenarios.runner.Step` with the small
+Each is a list of :class:`~finizi_b4b.devtools.scenarios.runner.Step` with the small
 functions that keep values for later steps, check answers and say what came
 back. Steps with a ``before`` hook act on an in-process sandbox
 (``ctx.sandbox``); ``full`` has none and runs against any API.
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from finizi_b4b.api.retry import RetryPolicy
-from finizi_b4b.samples import sample_invoice_number, sample_invoice_xml
+from finizi_b4b.devtools.samples import sample_invoice_number, sample_invoice_xml
+from finizi_b4b.devtools.scenarios.runner import Context, Step, money
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN
-from finizi_b4b.scenarios.runner import Context, Step, money
 
 __all__ = ["EXPIRY", "FAILURES", "FULL", "SCENARIOS", "SIMILAR_PRODUCT", "SIMILAR_QUERY", "WRONG_PASSWORD"]
 
