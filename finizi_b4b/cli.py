@@ -24,6 +24,19 @@ ENVIRONMENT = (
     ("FINIZI_PHONE", "the phone number the server signs in with by itself"),
     ("FINIZI_PASSWORD", "the password that goes with FINIZI_PHONE"),
     ("FINIZI_B4B_READ_ONLY", "1, true, yes or on: read-only mode (as --read-only)"),
+    (
+        "FINIZI_B4B_TOOLSETS",
+        "the toolsets served, comma-separated (as --toolsets): core, invoices, reports, registry, "
+        "payments, or all (default core,invoices,reports,registry; core always)",
+    ),
+    (
+        "FINIZI_B4B_LOCKDOWN",
+        "1, true, yes or on: withhold free text written by third parties unless asked for (as --lockdown)",
+    ),
+    (
+        "FINIZI_B4B_CONFIRM_WRITES",
+        "off to stop asking the user before each write, where the client can ask (default on)",
+    ),
     ("FINIZI_B4B_RECORD", "record every tool call to this file (as --record)"),
     ("FINIZI_B4B_LOG_LEVEL", "DEBUG, INFO (default), WARNING or ERROR (as --log-level)"),
     ("FINIZI_B4B_TIMEOUT", "seconds to wait for an API answer (default 30)"),
@@ -87,7 +100,13 @@ def _serve(args: argparse.Namespace) -> int:
     setup_logging(_log_level(args))
     from finizi_b4b.server import run
 
-    return run(sandbox=args.sandbox, record=args.record, read_only=args.read_only)
+    return run(
+        sandbox=args.sandbox,
+        record=args.record,
+        read_only=args.read_only,
+        toolsets=args.toolsets,
+        lockdown=args.lockdown,
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -144,6 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="offer only the tools that read data (or FINIZI_B4B_READ_ONLY=1); the write tools are "
         "neither listed nor run",
+    )
+    serve.add_argument(
+        "--toolsets",
+        metavar="NAMES",
+        help="the toolsets to serve, comma-separated: core, invoices, reports, registry, payments, or all "
+        "(or FINIZI_B4B_TOOLSETS; default core,invoices,reports,registry)",
+    )
+    serve.add_argument(
+        "--lockdown",
+        action="store_true",
+        help="withhold free text written by third parties (notes, line descriptions) unless a tool "
+        "argument asks for it (or FINIZI_B4B_LOCKDOWN=1)",
     )
     _add_log_level(serve)
     serve.set_defaults(func=_serve)

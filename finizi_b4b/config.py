@@ -17,18 +17,24 @@ import attrs
 
 __all__ = [
     "DEFAULT_API_URL",
+    "DEFAULT_TOOLSETS",
     "LOG_LEVELS",
+    "TOOLSETS",
     "ConfigError",
     "Settings",
     "api_base_url",
     "flag",
     "log_level",
     "plain_phone",
+    "toolsets",
 ]
 
 DEFAULT_API_URL = "https://admin.finizi.ai"
 API_PATH = "/api/v1"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# The toolsets, in the order they are listed; the default serves every one that does not move money.
+TOOLSETS = ("core", "invoices", "reports", "registry", "payments")
+DEFAULT_TOOLSETS = ("core", "invoices", "reports", "registry")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 _PHONE_SEPARATORS = str.maketrans("", "", " .-")
@@ -51,10 +57,12 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def flag(env: Mapping[str, str], name: str) -> bool:
-    """A yes/no setting: 1, true, yes or on; 0, false, no, off or unset (any case)."""
+def flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    """A yes/no setting: 1, true, yes or on; 0, false, no or off (any case); unset is ``default``."""
     raw = env.get(name, "")
     value = raw.strip().lower()
+    if not value:
+        return default
     if value in _TRUE:
         return True
     if value in _FALSE:
@@ -62,6 +70,22 @@ def flag(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(
         f"{name} must be 1, true, yes or on, or 0, false, no or off (any case), got {raw[:40]!r}"
     )
+
+
+def toolsets(raw: str | None, *, source: str = "FINIZI_B4B_TOOLSETS") -> tuple[str, ...]:
+    """The toolsets named in ``raw`` (comma-separated, any case; ``all`` for every one), in their
+    order, with ``core`` always; unset or empty gives :data:`DEFAULT_TOOLSETS`."""
+    names = [part.strip().lower() for part in (raw or "").split(",") if part.strip()]
+    if not names:
+        return DEFAULT_TOOLSETS
+    unknown = [name for name in names if name not in (*TOOLSETS, "all")]
+    if unknown:
+        raise ConfigError(
+            f"{source} names unknown toolsets ({', '.join(repr(n[:40]) for n in unknown[:5])}); "
+            f"the toolsets are {', '.join(TOOLSETS)}, or all"
+        )
+    chosen = set(TOOLSETS) if "all" in names else {"core", *names}
+    return tuple(name for name in TOOLSETS if name in chosen)
 
 
 def plain_phone(phone: str) -> str:
@@ -132,6 +156,12 @@ class Settings:
     call_deadline: float | None = None
     # Read-only mode: the tools that change data in Finizi are neither listed nor run.
     read_only: bool = False
+    # The toolsets served (core always); FINIZI_B4B_TOOLSETS, --toolsets.
+    toolsets: tuple[str, ...] = DEFAULT_TOOLSETS
+    # Lockdown: free text written by third parties is withheld unless a tool argument asks for it.
+    lockdown: bool = False
+    # Whether writes (and a login switching accounts) are confirmed with the user, where the client can ask.
+    confirm_writes: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -145,6 +175,9 @@ class Settings:
             record_path=env.get("FINIZI_B4B_RECORD", "").strip() or None,
             call_deadline=_seconds(env, "FINIZI_B4B_CALL_DEADLINE", 0.0) or None,
             read_only=flag(env, "FINIZI_B4B_READ_ONLY"),
+            toolsets=toolsets(env.get("FINIZI_B4B_TOOLSETS")),
+            lockdown=flag(env, "FINIZI_B4B_LOCKDOWN"),
+            confirm_writes=flag(env, "FINIZI_B4B_CONFIRM_WRITES", default=True),
         )
 
     @property

@@ -29,6 +29,10 @@ class ErrorCode(StrEnum):
     # The API accepted a login, then refused the session it had just opened when it was checked.
     SESSION_CHECK_FAILED = "session_check_failed"
     READ_ONLY_MODE = "read_only_mode"
+    # The tool exists, but its toolset is not among those the server was started with.
+    TOOLSET_NOT_ENABLED = "toolset_not_enabled"
+    # A write the user declined or cancelled when asked to confirm it: nothing was sent.
+    NOT_CONFIRMED = "not_confirmed"
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     VALIDATION_FAILED = "validation_failed"

@@ -115,14 +115,25 @@ class ToolRouter:
         *,
         read_only: bool = False,
         rules: Mapping[str, tuple[Rule, ...]] | None = None,
+        toolsets: Mapping[str, str] | None = None,
+        served: tuple[str, ...] | None = None,
+        confirmed: frozenset[str] = frozenset(),
     ) -> None:
         definitions = load_definitions() if definitions is None else definitions
         self.definitions = definitions
         self.read_only = read_only
         self.rules = dict(rules or {})
+        self.toolsets = dict(toolsets or {})
+        self.served = served
+        # The tools whose calls the user confirms first, where the client can ask.
+        self.confirmed = confirmed
         # The tools that change data in Finizi: hidden and refused in read-only mode.
         self.writes = frozenset(name for name, d in definitions.items() if writes_data(name, d))
-        listed = [d for name, d in definitions.items() if not (read_only and name in self.writes)]
+        # The tools whose toolset is not served: hidden, and refused with words that name the setting.
+        self.unserved = frozenset(
+            name for name in definitions if served is not None and self.toolsets.get(name) not in served
+        )
+        listed = [d for name, d in definitions.items() if name not in self.refused]
         self._result = types.ListToolsResult(
             tools=[types.Tool.model_validate(wire_definition(d)) for d in listed]
         )
@@ -136,6 +147,11 @@ class ToolRouter:
             }
             for name, d in definitions.items()
         }
+
+    @property
+    def refused(self) -> frozenset[str]:
+        """The tools this server does not run: write tools in read-only mode, and unserved toolsets'."""
+        return self.unserved | (self.writes if self.read_only else frozenset())
 
     @property
     def tools(self) -> list[types.Tool]:
@@ -168,10 +184,15 @@ class ToolRouter:
             raise ToolError(
                 ErrorCode.UNKNOWN_TOOL, messages.unknown_tool(shown_name(name), [t.name for t in self.tools])
             )
+        if name in self.unserved:
+            toolset = self.toolsets.get(name, "?")
+            raise ToolError(ErrorCode.TOOLSET_NOT_ENABLED, messages.toolset_not_enabled(name, toolset))
         if self.read_only and name in self.writes:
             raise ToolError(ErrorCode.READ_ONLY_MODE, messages.read_only_refusal(name))
 
-    async def call_tool(self, ctx: Context, params: types.CallToolRequestParams) -> types.CallToolResult:
+    async def call_tool(
+        self, ctx: Context, params: types.CallToolRequestParams
+    ) -> types.CallToolResult | types.InputRequiredResult:
         runtime = ctx.lifespan_context
         name = params.name
         arguments = params.arguments or {}
@@ -183,7 +204,11 @@ class ToolRouter:
         try:
             self.check_known(name)
             args = self.validate(name, arguments)
-            result = success(await _run(runtime, ctx, name, args))
+            answer = await _run(runtime, ctx, params, name, args, confirm=name in self.confirmed)
+            if isinstance(answer, types.InputRequiredResult):
+                log.info("tool %s: asked the user to confirm", name)
+                return answer
+            result = success(answer)
         except ToolError as error:
             result, outcome = failure(error), error.code.value
         except anyio.get_cancelled_exc_class():
@@ -199,8 +224,40 @@ class ToolRouter:
         return _scrub(result, redactor)
 
 
-async def _run(runtime: Runtime, ctx: Context, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    """The handler's answer to one call, run as that tool call; API errors worded for the model."""
+async def _confirmed(
+    runtime: Runtime, ctx: Context, params: types.CallToolRequestParams, name: str, call: Any
+) -> types.InputRequiredResult | None:
+    """None when the call may go ahead: confirmed by the user, or nothing to ask (or no way to ask).
+    An input request (2026-07-28) to send back instead of a result; ``not_confirmed`` when declined."""
+    from finizi_b4b.confirm import ACCEPTED, MODERN, can_ask
+
+    if not runtime.settings.confirm_writes or not can_ask(ctx):
+        return None
+    confirmer = runtime.confirmer
+    action = confirmer.answer_given(params, name, call.args) if ctx.protocol_version == MODERN else None
+    if action is None:
+        line = await runtime.describer(name)(call)
+        if line is None:
+            return None
+        if ctx.protocol_version == MODERN:
+            return confirmer.question(line, name, call.args)
+        action = await confirmer.ask(ctx, line)
+    if action != ACCEPTED:
+        raise ToolError(ErrorCode.NOT_CONFIRMED, messages.not_confirmed(name, action))
+    return None
+
+
+async def _run(
+    runtime: Runtime,
+    ctx: Context,
+    params: types.CallToolRequestParams,
+    name: str,
+    args: dict[str, Any],
+    *,
+    confirm: bool = False,
+) -> dict[str, Any] | types.InputRequiredResult:
+    """The handler's answer to one call, run as that tool call, after the user confirmed it where
+    that is asked for; API errors worded for the model."""
     from finizi_b4b.api.errors import ApiError
     from finizi_b4b.api.headers import ToolCallContext, tool_call
     from finizi_b4b.tools import Call
@@ -219,6 +276,10 @@ async def _run(runtime: Runtime, ctx: Context, name: str, args: dict[str, Any]) 
         with tool_call(context), anyio.move_on_after(budget + _GRACE_S) as backstop:
             if name not in SESSION_TOOLS:
                 await runtime.session.sign_in_automatically()
+            if confirm:
+                question = await _confirmed(runtime, ctx, params, name, call)
+                if question is not None:
+                    return question
             return await handler(call)
     except ApiError as exc:
         raise messages.tool_error(exc) from None

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from finizi_b4b.config import Settings
+from finizi_b4b.confirm import Confirmer
 from finizi_b4b.session import SessionStore
 
 if TYPE_CHECKING:
@@ -45,12 +46,21 @@ async def _nothing_to_close() -> None:
     return None
 
 
+Describer = Callable[["Call"], Awaitable["str | None"]]
+
+
+async def _nothing_to_ask(call: Call) -> str | None:
+    return None
+
+
 @attrs.frozen
 class Handlers:
-    """The bound handler method of each tool, and what closes what they opened (the HTTP client)."""
+    """The bound handler method of each tool, the method that words a write for the user to confirm
+    (where the tool has one), and what closes what they opened (the HTTP client)."""
 
     methods: Mapping[str, HandlerMethod]
     close: Callable[[], Awaitable[None]] = _nothing_to_close
+    describers: Mapping[str, Describer] = attrs.Factory(dict)
 
 
 @attrs.define
@@ -60,6 +70,7 @@ class Runtime:
     settings: Settings
     open_handlers: Callable[[Runtime], Handlers]
     session: SessionStore = attrs.field(factory=SessionStore)
+    confirmer: Confirmer = attrs.field(factory=Confirmer)
     _handlers: Handlers | None = attrs.field(default=None, init=False)
 
     def secrets(self) -> tuple[str, ...]:
@@ -69,9 +80,16 @@ class Runtime:
 
     def handler(self, name: str) -> HandlerMethod:
         """The method serving ``name``, a tool the router knows (the router checks the name)."""
+        return self._opened().methods[name]
+
+    def describer(self, name: str) -> Describer:
+        """The method that says what a call of ``name`` would do, for the user to confirm."""
+        return self._opened().describers.get(name, _nothing_to_ask)
+
+    def _opened(self) -> Handlers:
         if self._handlers is None:
             self._handlers = self.open_handlers(self)
-        return self._handlers.methods[name]
+        return self._handlers
 
     async def aclose(self) -> None:
         if self._handlers is not None:

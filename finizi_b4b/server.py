@@ -28,6 +28,7 @@ from mcp.server import Server
 
 from finizi_b4b import __version__
 from finizi_b4b.config import ConfigError, Settings
+from finizi_b4b.config import toolsets as parse_toolsets
 from finizi_b4b.paths import EscapedLogs
 from finizi_b4b.prompts import PromptHandlers
 from finizi_b4b.router import Context, ToolRouter
@@ -140,11 +141,14 @@ def open_handlers(runtime: Runtime, transport_factory: TransportFactory = defaul
     if settings.signs_in:
         session.arm(configured_sign_in(client, settings))
     instances: dict[type, Any] = {}
-    methods = {}
+    methods, describers = {}, {}
     for name, tool in TOOLS.items():
         cls = tool.handler_class()
-        methods[name] = getattr(instances.setdefault(cls, cls(services)), tool.method)
-    return Handlers(methods, client.aclose)
+        instance = instances.setdefault(cls, cls(services))
+        methods[name] = getattr(instance, tool.method)
+        if tool.confirm is not None:
+            describers[name] = getattr(instance, tool.confirm)
+    return Handlers(methods, client.aclose, describers)
 
 
 def build_server(
@@ -163,7 +167,13 @@ def build_server(
     if router is None:
         from finizi_b4b.tools import TOOLS
 
-        router = ToolRouter(read_only=settings.read_only, rules={name: t.rules for name, t in TOOLS.items()})
+        router = ToolRouter(
+            read_only=settings.read_only,
+            rules={name: t.rules for name, t in TOOLS.items()},
+            toolsets={name: t.toolset for name, t in TOOLS.items()},
+            served=settings.toolsets,
+            confirmed=frozenset(name for name, t in TOOLS.items() if t.confirm is not None),
+        )
 
     def open_connection(runtime: Runtime) -> Handlers:
         return open_handlers(runtime, transport_factory)
@@ -177,8 +187,8 @@ def build_server(
             await runtime.aclose()
 
     call_tool: CallTool = router.call_tool
-    # A prompt that asks for a tool this server refuses (read-only mode) is not offered.
-    prompts = PromptHandlers(refused=router.writes if router.read_only else frozenset())
+    # A prompt that asks for a tool this server does not run (read-only mode, toolsets) is not offered.
+    prompts = PromptHandlers(refused=router.refused)
     server: Server[Runtime] = Server(
         "finizi-b4b",
         version=__version__,
@@ -204,6 +214,8 @@ def run(
     sandbox: bool = False,
     record: str | None = None,
     read_only: bool = False,
+    toolsets: str | None = None,
+    lockdown: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> int:
     """Serve over stdio until stdin ends; 130 after Ctrl-C; a ``ConfigError`` if it cannot start.
@@ -218,6 +230,10 @@ def run(
             handler.addFilter(EscapedLogs())
     if read_only:
         settings = attrs.evolve(settings, read_only=True)
+    if lockdown:
+        settings = attrs.evolve(settings, lockdown=True)
+    if toolsets is not None:
+        settings = attrs.evolve(settings, toolsets=parse_toolsets(toolsets, source="--toolsets"))
     record = record or settings.record_path
     with ExitStack() as stack:
         recorder = None

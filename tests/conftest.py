@@ -124,9 +124,10 @@ def connect(sandbox):
     from finizi_b4b.server import build_server
 
     @contextlib.asynccontextmanager
-    async def open_client(mode: str = "legacy", **changes):
+    async def open_client(mode: str = "legacy", *, elicitation_callback=None, **changes):
         server = build_server(settings_for(sandbox, **changes))
-        async with Client(server, mode=mode) as client:
+        options = {"elicitation_callback": elicitation_callback} if elicitation_callback else {}
+        async with Client(server, mode=mode, **options) as client:
             yield client
 
     return open_client

@@ -18,18 +18,30 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from finizi_b4b.config import TOOLSETS
 from finizi_b4b.tools.base import Call, Handler, Services
 from finizi_b4b.tools.rules import AbsolutePaths, AtLeastOne, BothOrNeither, ExactlyOne, Rule
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["CORE", "INVOICES", "TOOLS", "TOOLSETS", "Call", "Handler", "Services", "Tool", "registry"]
+__all__ = [
+    "CORE",
+    "INVOICES",
+    "PAYMENTS",
+    "REGISTRY",
+    "REPORTS",
+    "TOOLS",
+    "TOOLSETS",
+    "Call",
+    "Handler",
+    "Services",
+    "Tool",
+    "registry",
+]
 
-CORE = "core"
-INVOICES = "invoices"
-# Every toolset, in the order the documentation lists them.
-TOOLSETS: tuple[str, ...] = (CORE, INVOICES)
+# Every toolset, in the order the documentation lists them (the names are the settings' to check).
+CORE, INVOICES, REPORTS, REGISTRY, PAYMENTS = TOOLSETS
 ENTITY_FIELDS = ("name", "tax_id", "address", "phone", "email")
 
 
@@ -41,6 +53,9 @@ class Tool:
     method: str
     toolset: str
     rules: tuple[Rule, ...] = ()
+    # The handler method that says in one line what a call would do, for the user to confirm it first
+    # (every write has one; login has one for a switch of account).
+    confirm: str | None = None
 
     def handler_class(self) -> type[Handler]:
         module, _, name = self.handler.partition(":")
@@ -49,19 +64,27 @@ class Tool:
         return found
 
 
-def _tool(handler: str, method: str, toolset: str, *rules: Rule) -> Tool:
-    return Tool(handler, method, toolset, rules)
+def _tool(handler: str, method: str, toolset: str, *rules: Rule, confirm: str | None = None) -> Tool:
+    return Tool(handler, method, toolset, rules, confirm)
 
 
 TOOLS: Mapping[str, Tool] = MappingProxyType(
     {
-        "login": _tool("auth:AuthTools", "login", CORE, BothOrNeither(("phone", "password"))),
+        "login": _tool(
+            "auth:AuthTools", "login", CORE, BothOrNeither(("phone", "password")), confirm="describe_login"
+        ),
         "logout": _tool("auth:AuthTools", "logout", CORE),
         "whoami": _tool("auth:AuthTools", "whoami", CORE),
         "list_entities": _tool("entities:EntityTools", "list_entities", CORE),
         "get_entity": _tool("entities:EntityTools", "get_entity", CORE),
-        "create_entity": _tool("entities:EntityTools", "create_entity", CORE),
-        "update_entity": _tool("entities:EntityTools", "update_entity", CORE, AtLeastOne(ENTITY_FIELDS)),
+        "create_entity": _tool("entities:EntityTools", "create_entity", CORE, confirm="describe_create"),
+        "update_entity": _tool(
+            "entities:EntityTools",
+            "update_entity",
+            CORE,
+            AtLeastOne(ENTITY_FIELDS),
+            confirm="describe_update",
+        ),
         "list_invoices": _tool("invoices:InvoiceTools", "list_invoices", INVOICES),
         "get_invoice": _tool("invoices:InvoiceTools", "get_invoice", INVOICES),
         "get_invoice_statistics": _tool("invoices:InvoiceTools", "get_invoice_statistics", INVOICES),
@@ -72,6 +95,7 @@ TOOLS: Mapping[str, Tool] = MappingProxyType(
             ExactlyOne(("file_path", "file_paths", "xml_content")),
             AbsolutePaths("file_path"),
             AbsolutePaths("file_paths"),
+            confirm="describe_import",
         ),
         "summarize_invoices": _tool("summaries:SummaryTools", "summarize_invoices", INVOICES),
         "list_vendors": _tool("vendors:VendorTools", "list_vendors", INVOICES),

@@ -15,6 +15,7 @@ from finizi_b4b.api.errors import (
     ValidationFailed,
 )
 from finizi_b4b.api.models import TokenPair, User
+from finizi_b4b.config import plain_phone
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools import messages
 from finizi_b4b.tools.base import Call, Handler
@@ -92,6 +93,18 @@ def configured_sign_in(client: B4BClient, settings: Settings) -> SignIn:
 
 
 class AuthTools(Handler):
+    async def describe_login(self, call: Call) -> str | None:
+        """A login that would switch accounts, for the user to confirm; any other login asks nothing."""
+        phone = call.get("phone")
+        if phone is None:
+            return None  # the configured credentials: no switch
+        user = self.session.user or {}
+        current = user.get("phone") if self.session.signed_in else None
+        current = current or self.services.settings.phone
+        if current is None or plain_phone(str(current)) == phone:
+            return None
+        return messages.confirm_switch(plain_phone(str(current)), phone)
+
     async def login(self, call: Call) -> dict[str, Any]:
         phone, password = call.get("phone"), call.get("password")  # both or neither: a rule of the tool
         if phone is None:

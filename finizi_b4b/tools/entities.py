@@ -19,6 +19,15 @@ def _writable(call: Call) -> dict[str, Any]:
 
 
 class EntityTools(Handler):
+    async def describe_create(self, call: Call) -> str | None:
+        return messages.confirm_create(call.get("name"), call.get("tax_id"))
+
+    async def describe_update(self, call: Call) -> str | None:
+        from finizi_b4b.tools.import_checks import entity_named
+
+        entity = await entity_named(self.client, call["entity_id"])
+        return messages.confirm_update(_writable(call), entity)
+
     async def list_entities(self, call: Call) -> dict[str, Any]:
         detailed = bool(call.get("detailed"))
         # Always detailed=true: the API documents it as what includes the tax ids.

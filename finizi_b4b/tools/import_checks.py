@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     pass
 
-__all__ = ["Existing", "entity_tax_id", "find_existing", "is_entity", "preview_data"]
+__all__ = ["Existing", "entity_named", "entity_tax_id", "find_existing", "is_entity", "preview_data"]
 
 # How many invoices with the same series and number the duplicate look-up reads at most.
 _LOOKUP_PAGE = 100
@@ -65,13 +65,18 @@ def is_entity(tax_id: str | None, entity_tax_id: str | None) -> bool:
     return parent == entity_tax_id and len(branch) == 3 and branch.isdigit()
 
 
-async def entity_tax_id(client: Any, entity_id: str) -> str | None:
-    """The entity's tax id, from the user's entity list with ``detailed=true``; None when the list
-    gives none. An entity the user cannot see is not found."""
+async def entity_named(client: Any, entity_id: str) -> tuple[str | None, str | None, str]:
+    """The entity's name, tax id and id, from the user's entity list with ``detailed=true`` (the
+    API documents it as what includes tax ids). An entity the user cannot see is not found."""
     for entity in await client.my_entities(detailed=True):
         if entity.id.lower() == entity_id.lower():
-            return entity.tax_id
+            return entity.name, entity.tax_id, entity_id
     raise NotFound(Reason.STATUS, status=404, subject=Subject("entity", (entity_id,)))
+
+
+async def entity_tax_id(client: Any, entity_id: str) -> str | None:
+    """The entity's tax id; None when the entity list gives none."""
+    return (await entity_named(client, entity_id))[1]
 
 
 def _same_number(a: Any, b: str) -> bool:

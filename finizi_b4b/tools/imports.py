@@ -14,13 +14,15 @@ invoice is, whether it is in already) :mod:`.import_checks`, a batch
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from finizi_b4b.api.errors import Conflict
 from finizi_b4b.einvoice_xml import InvoiceIdentity, ParsedInvoice
+from finizi_b4b.errors import ToolError
 from finizi_b4b.tools.base import Call, Handler, direction_label
 from finizi_b4b.tools.import_batch import BatchImport
-from finizi_b4b.tools.import_checks import entity_tax_id, find_existing, is_entity, preview_data
+from finizi_b4b.tools.import_checks import entity_named, entity_tax_id, find_existing, is_entity, preview_data
 from finizi_b4b.tools.import_files import as_utf8, identify, load_xml_file, parse
 
 __all__ = ["ImportTools"]
@@ -32,7 +34,38 @@ def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+async def _totals(call: Call) -> tuple[int, dict[str, Decimal], int]:
+    """How many e-invoices a call would import, their totals per currency, and the unusable files."""
+    if call.get("file_paths") is not None:
+        sources: list[tuple[str | None, str | None]] = [(path, None) for path in call["file_paths"]]
+    else:
+        sources = [(call.get("file_path"), call.get("xml_content"))]
+    count, unusable, totals = 0, 0, {}
+    for path, text in sources:
+        try:
+            content = (await load_xml_file(path))[1] if path is not None else as_utf8(None, text)
+            parsed = await parse(content)
+        except ToolError:
+            unusable += 1
+            continue
+        count += 1
+        totals[parsed.currency] = totals.get(parsed.currency, Decimal(0)) + parsed.total
+    return count, totals, unusable
+
+
 class ImportTools(Handler):
+    async def describe_import(self, call: Call) -> str | None:
+        """What an import would do, for the user to confirm; a preview changes nothing (None)."""
+        from finizi_b4b.tools import messages
+
+        if call.get("preview", False):
+            return None
+        count, totals, unusable = await _totals(call)
+        if not count:
+            return None  # nothing would be sent: the call says why by itself
+        entity = await entity_named(self.client, call["entity_id"])
+        return messages.confirm_import(count, totals, unusable, entity)
+
     async def import_invoice_xml(self, call: Call) -> dict[str, Any]:
         # Exactly one of file_path, file_paths and xml_content (a rule of the tool), and absolute paths.
         if call.get("file_paths") is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from finizi_b4b.api import errors
@@ -107,6 +108,24 @@ def read_only_refusal(name: str) -> str:
         "FINIZI_B4B_READ_ONLY), so it was not run and nothing was changed. Only the tools that read data "
         "(and login, logout) are available; turning read-only mode off is a setting of the MCP client's "
         "configuration."
+    )
+
+
+def not_confirmed(name: str, action: str) -> str:
+    """What a write gets when the user did not confirm it."""
+    how = "declined" if action == "decline" else "cancelled"
+    return (
+        f"The user {how} {name} when asked to confirm it, so nothing was sent to Finizi and nothing was "
+        "changed. Do not try again unless the user asks for it."
+    )
+
+
+def toolset_not_enabled(name: str, toolset: str) -> str:
+    """What a call of a tool outside the served toolsets gets."""
+    return (
+        f"{name} belongs to the {toolset} toolset, which this server was not started with, so it was not "
+        f"run. Adding {toolset} to FINIZI_B4B_TOOLSETS (or --toolsets) in the MCP client's configuration "
+        "serves it."
     )
 
 
@@ -494,3 +513,52 @@ def period_statistics(period: dict[str, str], source: str, complete: bool) -> st
     if not complete:
         text = "INCOMPLETE: the invoice list could not be read whole (see coverage); " + text
     return text
+
+
+# -- confirming a write with the user (the line the client shows before the write is made) ---------
+
+
+def _dotted(value: Decimal) -> str:
+    """An amount as written in Vietnam: ``123.456.789`` (and a decimal comma, when there are decimals)."""
+    whole = f"{int(value):,}".replace(",", ".")
+    fraction = abs(value) - abs(int(value))
+    return whole if not fraction else whole + "," + format(fraction.normalize(), "f")[2:]
+
+
+def _entity_words(name: str | None, tax_id: str | None, entity_id: str) -> str:
+    label = name or f"entity {entity_id}"
+    return f"{label} (MST {tax_id})" if tax_id else label
+
+
+def confirm_import(
+    count: int, totals: dict[str, Decimal], unusable: int, entity: tuple[str | None, str | None, str]
+) -> str:
+    """The one line a user confirms before invoices are imported."""
+    what = f"{count} e-invoice{'s' if count != 1 else ''}"
+    money = ", ".join(f"{_dotted(total)} {currency}" for currency, total in totals.items())
+    line = f"Import {what}" + (f", total {money}," if money else "") + f" into {_entity_words(*entity)}?"
+    if unusable:
+        line += f" ({unusable} other file{'s are' if unusable != 1 else ' is'} not a usable e-invoice and "
+        line += "will not be sent.)"
+    return line
+
+
+def confirm_create(name: str | None, tax_id: str | None) -> str:
+    return (
+        f"Create the company {name or '(no name)'}" + (f" (MST {tax_id})" if tax_id else "") + " in Finizi?"
+    )
+
+
+def confirm_update(fields: Iterable[str], entity: tuple[str | None, str | None, str]) -> str:
+    return f"Change {_names(fields)} of {_entity_words(*entity)} in Finizi?"
+
+
+def _phone_shown(phone: str | None) -> str:
+    """A phone number with its middle hidden: ``+84909…665``."""
+    if not phone:
+        return "the current account"
+    return phone[:6] + "…" + phone[-3:] if len(phone) > 9 else phone
+
+
+def confirm_switch(current: str | None, new: str) -> str:
+    return f"Switch the Finizi account from {_phone_shown(current)} to {_phone_shown(new)}?"
