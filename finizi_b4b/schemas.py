@@ -18,6 +18,7 @@ __all__ = [
     "MAX_TOOLS",
     "SESSION_TOOLS",
     "TOOLS_LIST_BUDGET",
+    "TOOLS_LIST_BUDGET_ALL",
     "load_definitions",
     "schema_root",
     "tool_files",
@@ -27,9 +28,11 @@ __all__ = [
 
 DEV_ONLY_KEYS = frozenset({"$comment", "examples"})
 # What every conversation pays before its first call: the tools/list result (compact JSON, output schemas
-# included) stays within this many bytes, for at most MAX_TOOLS tools. check-schemas and the bench use it.
-TOOLS_LIST_BUDGET = 14_000
-MAX_TOOLS = 17
+# included) stays within this many bytes with the default toolsets, and within TOOLS_LIST_BUDGET_ALL with
+# every toolset, for at most MAX_TOOLS tools. check-schemas and the bench hold both.
+TOOLS_LIST_BUDGET = 20_000
+TOOLS_LIST_BUDGET_ALL = 28_000
+MAX_TOOLS = 32
 # Tools that change only the server's session, never data in Finizi: read-only mode keeps them.
 SESSION_TOOLS = frozenset({"login", "logout"})
 _HERE = Path(__file__).resolve().parent

@@ -35,12 +35,13 @@ from finizi_b4b.checks.reference import reference_validator
 from finizi_b4b.checks.reporter import run_check_schemas
 from finizi_b4b.checks.rules.patterns import nested_quantifier
 from finizi_b4b.checks.runner import check_schemas, find_project
-from finizi_b4b.schemas import MAX_TOOLS, TOOLS_LIST_BUDGET
+from finizi_b4b.schemas import MAX_TOOLS, TOOLS_LIST_BUDGET, TOOLS_LIST_BUDGET_ALL
 
 __all__ = [
     "INSPECTOR",
     "MAX_TOOLS",
     "TOOLS_LIST_BUDGET",
+    "TOOLS_LIST_BUDGET_ALL",
     "Problem",
     "Report",
     "check_schemas",

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from finizi_b4b.checks import TOOLS_LIST_BUDGET, check_schemas, nested_quantifier, reference_validator
+from finizi_b4b.checks import (
+    TOOLS_LIST_BUDGET,
+    TOOLS_LIST_BUDGET_ALL,
+    check_schemas,
+    nested_quantifier,
+    reference_validator,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "schema-cases"
@@ -370,22 +376,30 @@ def test_snapshot_drift_and_update(checkout):
 
 
 def test_tools_list_over_its_budget(checkout):
-    for name in ("login", "logout", "whoami", "get_entity"):
-        checkout.edit(name, lambda d: d.update(description="Sign in to Finizi. " * 15))
+    for name in ("login", "logout", "whoami", "get_entity", "list_entities", "list_invoices"):
+        checkout.edit(name, lambda d: d.update(description="Sign in to Finizi. " * 70))
     problems = checkout.problems()
-    assert TOOLS_LIST_BUDGET == 14_000
+    assert (TOOLS_LIST_BUDGET, TOOLS_LIST_BUDGET_ALL) == (20_000, 28_000)
     assert any(
-        p.startswith("schemas/tools#: tools/list is ") and p.endswith("over its budget of 14,000")
+        p.startswith("schemas/tools#: tools/list is ")
+        and p.endswith("with the default toolsets, over its budget of 20,000")
         for p in problems
     ), problems
 
 
 def test_more_tools_than_the_budget_is_set_for(checkout):
-    for extra in ("whoami_a", "whoami_b"):
+    from finizi_b4b.schemas import MAX_TOOLS, load_definitions
+
+    have = len(load_definitions())
+    extras = [f"whoami_{n}" for n in range(MAX_TOOLS + 1 - have)]
+    for extra in extras:
         shutil.copy(checkout.tool("whoami"), checkout.tool(extra))
         checkout.edit(extra, lambda d, extra=extra: d.update(name=extra))
     problems = checkout.problems()
-    assert "schemas/tools#: 18 tools, more than the 17 the tools/list budget is set for" in problems
+    wanted = (
+        f"schemas/tools#: {MAX_TOOLS + 1} tools, more than the {MAX_TOOLS} the tools/list budget is set for"
+    )
+    assert wanted in problems
 
 
 def test_external_ref(checkout):

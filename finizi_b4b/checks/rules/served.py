@@ -9,7 +9,7 @@ from typing import Any
 
 from finizi_b4b.checks.common import Problem, escape
 from finizi_b4b.checks.context import Context
-from finizi_b4b.schemas import MAX_TOOLS, TOOLS_LIST_BUDGET
+from finizi_b4b.schemas import MAX_TOOLS, TOOLS_LIST_BUDGET, TOOLS_LIST_BUDGET_ALL
 
 __all__ = ["served", "snapshot_path"]
 
@@ -21,26 +21,46 @@ def snapshot_path(ctx: Context) -> Path:
     return ctx.project / "tests" / "snapshots" / "tools-list.json"
 
 
-def served(ctx: Context, *, update_snapshot: bool) -> Iterator[Problem]:
-    """The budget, then the snapshot (rewritten instead when ``update_snapshot``); notes go to ``ctx``."""
+def _listed(definitions: dict[str, Any], served: tuple[str, ...] | None) -> list[dict[str, Any]]:
+    """What tools/list serves with the ``served`` toolsets (None: every one)."""
     from finizi_b4b.router import ToolRouter
+    from finizi_b4b.tools import TOOLS
+
+    toolsets = {name: tool.toolset for name, tool in TOOLS.items()}
+    router = ToolRouter(definitions, toolsets=toolsets, served=served)
+    return [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in router.tools]
+
+
+def _size(tools: list[dict[str, Any]]) -> int:
+    return len(json.dumps({"tools": tools}, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def served(ctx: Context, *, update_snapshot: bool) -> Iterator[Problem]:
+    """The budgets (default toolsets, every toolset), then the snapshot of every tool (rewritten
+    instead when ``update_snapshot``); notes go to ``ctx``."""
+    from finizi_b4b.config import DEFAULT_TOOLSETS
 
     folder = ctx.root / "tools"
     try:
-        router = ToolRouter(ctx.definitions)
-        tools = [tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in router.tools]
+        default = _listed(ctx.definitions, DEFAULT_TOOLSETS)
+        tools = _listed(ctx.definitions, None)
     except Exception as exc:  # reported; the other checks go on
         yield ctx.problem(folder, "", f"the server would refuse to start with these files: {exc}")
         return
-    size = len(json.dumps({"tools": tools}, ensure_ascii=False, separators=(",", ":")).encode())
-    if size > TOOLS_LIST_BUDGET:
-        over = f"tools/list is {size:,} bytes, over its budget of {TOOLS_LIST_BUDGET:,}"
-        yield ctx.problem(folder, "", over)
+    for which, listed, budget in (
+        ("the default toolsets", default, TOOLS_LIST_BUDGET),
+        ("every toolset", tools, TOOLS_LIST_BUDGET_ALL),
+    ):
+        size = _size(listed)
+        if size > budget:
+            yield ctx.problem(
+                folder, "", f"tools/list is {size:,} bytes with {which}, over its budget of {budget:,}"
+            )
+        ctx.notes.append(f"tools/list with {which}: {len(listed)} tools, {size:,} bytes (budget {budget:,})")
     if len(tools) > MAX_TOOLS:
         yield ctx.problem(
             folder, "", f"{len(tools)} tools, more than the {MAX_TOOLS} the tools/list budget is set for"
         )
-    ctx.notes.append(f"tools/list: {len(tools)} tools, {size:,} bytes (budget {TOOLS_LIST_BUDGET:,})")
     if ctx.project is None:
         return
     snapshot = snapshot_path(ctx)
