@@ -59,6 +59,7 @@ class ToolError(Exception):
         status: int | None = None,
         retryable: bool = False,
         retry_after: float | None = None,
+        api_detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -66,6 +67,8 @@ class ToolError(Exception):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+        # The backend's own words, quoted apart from ours (cleaned and cut short by the caller).
+        self.api_detail = api_detail
 
     def __repr__(self) -> str:
         return f"ToolError({self.code.value!r}, {self.message!r})"

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import attrs
 
+from finizi_b4b.api.untrusted import HIDDEN
 from finizi_b4b.paths import BadPath, expand, is_text, shown
 
 __all__ = [
@@ -107,9 +109,21 @@ def sub_folders(typed: str) -> SubFolders:
     return SubFolders(shown_paths, None if cut else len(found), cut or len(found) > len(shown_paths))
 
 
+def _json_escape(match: re.Match[str]) -> str:
+    return "".join(f"\\u{unit:04x}" for unit in _utf16(match.group()))
+
+
+def _utf16(char: str) -> list[int]:
+    data = char.encode("utf-16-be", "surrogatepass")
+    return [int.from_bytes(data[i : i + 2], "big") for i in range(0, len(data), 2)]
+
+
 def call_text(tool: str, arguments: dict[str, Any]) -> str:
-    """A tool call as the prompts write it: the tool's name, then its arguments as JSON."""
-    return f"{tool} with {json.dumps(arguments, ensure_ascii=False)}"
+    """A tool call as the prompts write it: the tool's name, then its arguments as JSON, with any
+    invisible, bidi or control character of a file name written as a JSON escape (``\\u202e``): the
+    same value, so the path is handed back exactly, but nothing in it can disguise how it reads."""
+    text = json.dumps(arguments, ensure_ascii=False)
+    return f"{tool} with {HIDDEN.sub(_json_escape, text)}"
 
 
 def _not_text(count: int) -> str:

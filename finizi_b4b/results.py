@@ -52,6 +52,8 @@ def failure(error: ToolError) -> types.CallToolResult:
     on errors, so an error body there would be reported as a broken result.
     """
     body: dict[str, Any] = {"success": False, "error": error.message, "code": error.code.value}
+    if error.api_detail:
+        body["api_detail"] = error.api_detail
     if getattr(error, "retryable", False):
         body["retryable"] = True
         retry_after = getattr(error, "retry_after", None)

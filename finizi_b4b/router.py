@@ -48,6 +48,7 @@ from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.results import failure, success
 from finizi_b4b.runtime import Runtime
 from finizi_b4b.schemas import SESSION_TOOLS, load_definitions, wire_definition, writes_data
+from finizi_b4b.third_party import MAX_WARNINGS, flag, lock_down
 from finizi_b4b.tools import messages
 from finizi_b4b.tools.rules import RANGES, Rule
 from finizi_b4b.validation import Validator, canonical_id, is_id_schema
@@ -208,7 +209,7 @@ class ToolRouter:
             if isinstance(answer, types.InputRequiredResult):
                 log.info("tool %s: asked the user to confirm", name)
                 return answer
-            result = success(answer)
+            result = success(_third_party(answer, args, lockdown=runtime.settings.lockdown))
         except ToolError as error:
             result, outcome = failure(error), error.code.value
         except anyio.get_cancelled_exc_class():
@@ -222,6 +223,21 @@ class ToolRouter:
             shown = name if known else shown_name(name)  # a name sent by the client may hold a newline
             log.info("tool %s: %s in %.1f ms", shown, outcome, (time.perf_counter() - started) * 1000)
         return _scrub(result, redactor)
+
+
+def _third_party(answer: dict[str, Any], args: dict[str, Any], *, lockdown: bool) -> dict[str, Any]:
+    """The answer with the free text others wrote withheld in lockdown (unless asked for), and
+    ``warnings`` for what reads like instructions to a model."""
+    if lockdown and not args.get("include_free_text"):
+        answer, withheld = lock_down(answer)
+        if withheld:
+            answer["withheld"] = {"fields": withheld, "why": messages.LOCKDOWN_WITHHELD}
+    warnings = flag(answer)
+    if warnings:
+        answer["warnings"] = warnings[:MAX_WARNINGS]
+        if len(warnings) > MAX_WARNINGS:
+            answer["warnings_more"] = len(warnings) - MAX_WARNINGS
+    return answer
 
 
 async def _confirmed(

@@ -43,6 +43,7 @@ from finizi_b4b.api.errors import (
     ValidationFailed,
 )
 from finizi_b4b.api.transport import MAX_ANSWER_BYTES, ApiResponse, TransportFailure
+from finizi_b4b.api.untrusted import clean_json, json_text_is_clean
 
 __all__ = [
     "LONGEST_RETRY_AFTER",
@@ -232,11 +233,14 @@ def decode(resp: ApiResponse, subject: Subject | None = None) -> Any:
     if len(resp.body) > MAX_ANSWER_BYTES:  # transports that do not cap (a replayed cassette)
         raise BadResponse(Reason.TOO_LARGE, status=resp.status, subject=subject)
     try:
-        return parse_json(resp.body)
+        value = parse_json(resp.body)
     except NotStrictJson:
         raise BadResponse(Reason.NOT_STRICT_JSON, status=resp.status, subject=subject) from None
     except ValueError:
         raise BadResponse(Reason.NOT_JSON, status=resp.status, subject=subject) from None
+    # Text written by others (names, notes, lines) is cleaned where the answer is read: invisible,
+    # bidi and control characters and ANSI escapes go, and it is NFC. Clean answers cost one scan.
+    return value if json_text_is_clean(resp.body) else clean_json(value)
 
 
 def transport_error(exc: TransportFailure, subject: Subject | None = None) -> ApiError:

@@ -60,7 +60,7 @@ import unicodedata
 from typing import Any, NamedTuple
 
 __all__ = [
-    "FLAG_LIMIT", "PATTERNS", "REASONS", "ShownName", "clean", "clean_filename", "clean_json",
+    "FLAG_LIMIT", "HIDDEN", "PATTERNS", "REASONS", "ShownName", "clean", "clean_filename", "clean_json",
     "instruction_like", "is_valid_text", "json_text_is_clean", "quote",
 ]  # fmt: skip
 
@@ -88,6 +88,7 @@ def _char_class(*groups: tuple[tuple[int, int], ...]) -> str:
 
 
 _REMOVED_RE = re.compile(_char_class(_REMOVED))
+HIDDEN = _REMOVED_RE  # what clean() removes, for callers that must escape it instead (a path handed back)
 _SUSPECT_RE = re.compile(_char_class(_REMOVED, _SELECTORS, _SURROGATES))
 # The same below U+10000, and all above: a cheaper search, confirmed by _SUSPECT_RE on a hit.
 _BMP = tuple(r for r in _REMOVED + _SELECTORS if r[1] <= 0xFFFF)

@@ -124,7 +124,7 @@ class AuthTools(Handler):
                 note = messages.refused_login_note(
                     signed_in=self.session.signed_in, armed=self.session.signs_in_automatically
                 )
-                raise ToolError(error.code, error.message + note) from None
+                raise ToolError(error.code, error.message + note, api_detail=error.api_detail) from None
             raise
         return {"message": messages.logged_in(user), "user": user}
 

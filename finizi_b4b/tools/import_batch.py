@@ -79,9 +79,10 @@ def shown_path(path: str) -> str:
 
 def _refused(entry: dict[str, Any], error: ToolError) -> dict[str, Any]:
     reason = _cut(error.message, _REASON_CHARS)
+    quoted = {"api_detail": error.api_detail} if error.api_detail else {}
     if error.code in _INVALID:
-        return {**entry, "outcome": "invalid", "reason": reason}
-    return {**entry, "outcome": "failed", "code": error.code.value, "reason": reason}
+        return {**entry, "outcome": "invalid", "reason": reason, **quoted}
+    return {**entry, "outcome": "failed", "code": error.code.value, "reason": reason, **quoted}
 
 
 class BatchImport:

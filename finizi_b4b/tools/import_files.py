@@ -19,11 +19,14 @@ import stat
 from pathlib import Path
 
 import anyio
+import attrs
 
+from finizi_b4b.api.untrusted import clean
 from finizi_b4b.einvoice_xml import (
     InvoiceIdentity,
     InvoiceXMLError,
     ParsedInvoice,
+    Party,
     document_as_utf8,
     identify_einvoice,
     parse_einvoice,
@@ -147,9 +150,24 @@ async def identify(content: bytes) -> InvoiceIdentity:
         raise _unusable(exc) from None
 
 
+def _cleaned(parsed: ParsedInvoice) -> ParsedInvoice:
+    """The invoice with the text its issuer wrote (names, addresses, lines) cleaned, as an API answer is."""
+
+    def party(who: Party) -> Party:
+        address = clean(who.address) if who.address is not None else None
+        return attrs.evolve(who, name=clean(who.name), address=address)
+
+    lines = tuple(
+        attrs.evolve(line, name=clean(line.name), unit=clean(line.unit) if line.unit is not None else None)
+        for line in parsed.lines
+    )
+    return attrs.evolve(parsed, seller=party(parsed.seller), buyer=party(parsed.buyer), lines=lines)
+
+
 async def parse(content: bytes) -> ParsedInvoice:
-    """The invoice read out of the XML (in a worker thread); unusable XML is ``invalid_xml``."""
+    """The invoice read out of the XML (in a worker thread), its issuer's text cleaned; unusable XML is
+    ``invalid_xml``."""
     try:
-        return await anyio.to_thread.run_sync(parse_einvoice, content)
+        return _cleaned(await anyio.to_thread.run_sync(parse_einvoice, content))
     except InvoiceXMLError as exc:
         raise _unusable(exc) from None

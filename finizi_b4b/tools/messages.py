@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from finizi_b4b.api import errors
 from finizi_b4b.api.errors import ApiError, Reason, Subject
 from finizi_b4b.api.transport import MAX_ANSWER_BYTES
+from finizi_b4b.api.untrusted import quote
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.rules import Breach, Kind
 
@@ -109,6 +110,12 @@ def read_only_refusal(name: str) -> str:
         "(and login, logout) are available; turning read-only mode off is a setting of the MCP client's "
         "configuration."
     )
+
+
+LOCKDOWN_WITHHELD = (
+    "lockdown: notes and long line descriptions written by invoice issuers are withheld; "
+    "give include_free_text: true to read them"
+)
 
 
 def not_confirmed(name: str, action: str) -> str:
@@ -209,7 +216,9 @@ def subject_text(subject: Subject | None) -> str:
 
 
 def _said(exc: ApiError) -> str:
-    return f" The API said: {exc.detail.rstrip('.')}." if exc.detail else ""
+    """Where the backend's own words are: never spliced into ours, but quoted apart in ``api_detail``
+    (written by whoever runs or reaches the API; cleaned and cut short)."""
+    return " The API's own words are in api_detail." if quote(exc.detail) else ""
 
 
 def _seconds(value: float) -> int:
@@ -298,9 +307,9 @@ def _by_kind(exc: ApiError, what: str) -> str:
 
 def _credentials(exc: ApiError, what: str) -> str:
     return (
-        "Login failed: "
-        + (exc.detail or "the phone number or password is incorrect").rstrip(".")
-        + ". Check the credentials and try again."
+        "Login failed: the phone number or password was refused."
+        + _said(exc)
+        + (" Check the credentials and try again.")
     )
 
 
@@ -370,13 +379,15 @@ def _message(exc: ApiError) -> str:
 
 
 def tool_error(exc: ApiError) -> ToolError:
-    """The tool error (stable code, actionable words, retry facts) for an API-layer failure."""
+    """The tool error (stable code, actionable words, retry facts, the API's own words quoted apart)
+    for an API-layer failure."""
     return ToolError(
         ErrorCode(exc.code),
         _message(exc),
         status=exc.status,
         retryable=exc.retryable,
         retry_after=exc.retry_after,
+        api_detail=quote(exc.detail),
     )
 
 

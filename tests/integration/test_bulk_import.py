@@ -89,7 +89,7 @@ async def test_a_mixed_batch_reports_each_file_and_goes_on_after_failures(
     assert "root element is <Note>, not <HDon>" in files[4]["reason"]
     assert "Nothing was uploaded" in files[4]["reason"]
     assert len(uploads(sandbox, world.big)) == 5  # a, b, c (the duplicate), f (the API's refusal) and h
-    assert "neither the seller" in files[5]["reason"]
+    assert "neither the seller" in files[5]["api_detail"]
     assert files[6]["code"] == "file_not_found" and "g-missing.xml" in files[6]["reason"]
     assert stored(sandbox, world.big, s) == {"101", "102", "104"}  # the last file came after the failures
     assert body["message"] == "8 file(s): 3 imported, 1 already imported, 3 invalid, 1 failed."

@@ -30,13 +30,24 @@ async def ok(client, tool: str, arguments: dict | None = None) -> dict:
     return body
 
 
-async def fails(client, tool: str, arguments: dict | None, code: str) -> str:
+async def failure(client, tool: str, arguments: dict | None, code: str) -> dict:
     result = await client.call_tool(tool, arguments or {})
     body = body_of(result)
     assert result.is_error, body
     assert body["success"] is False
     assert body["code"] == code, body
-    return body["error"]
+    return body
+
+
+async def fails(client, tool: str, arguments: dict | None, code: str) -> str:
+    return (await failure(client, tool, arguments, code))["error"]
+
+
+async def api_words(client, tool: str, arguments: dict | None, code: str) -> str:
+    """The API's own words of a failure: quoted apart, never spliced into the server's sentence."""
+    body = await failure(client, tool, arguments, code)
+    assert "The API's own words are in api_detail." in body["error"]
+    return body["api_detail"]
 
 
 def unique_tax_id() -> str:
@@ -62,7 +73,7 @@ async def test_login_with_explicit_local_phone(connect, era):
 
 async def test_login_wrong_password(connect, era):
     async with connect(era) as client:
-        error = await fails(
+        error = await api_words(
             client, "login", {"phone": DEMO_ADMIN.phone, "password": "Wrong123@"}, "invalid_credentials"
         )
         assert "Incorrect phone number or password" in error
@@ -205,7 +216,7 @@ async def test_create_entity(connect, era):
 async def test_create_entity_duplicate_tax_id_is_a_conflict(connect, era, world):
     async with connect(era) as client:
         await ok(client, "login")
-        error = await fails(
+        error = await api_words(
             client, "create_entity", {"name": "Bản sao", "tax_id": world.big_tax_id}, "conflict"
         )
         assert world.big_tax_id in error
@@ -225,7 +236,7 @@ async def test_create_entity_backend_422_is_reported(connect, sandbox):
             '{"detail":[{"loc":["body","address"],"msg":"Address is not in Viet Nam","type":"value_error"}]}'
         )
         sandbox.inject_fault(422, body=detail, path="/api/v1/entities", method="POST")
-        error = await fails(
+        error = await api_words(
             client, "create_entity", {"name": "Công ty A", "tax_id": unique_tax_id()}, "validation_failed"
         )
         assert "address: Address is not in Viet Nam" in error
@@ -461,7 +472,7 @@ async def test_import_invoice_xml_text_then_duplicate_is_a_conflict(connect, wor
         await ok(client, "login")
         created = await ok(client, "import_invoice_xml", {"entity_id": world.big, "xml_content": xml})
         assert created["data"]["queued_jobs"] != []  # auto_classify defaults to true
-        error = await fails(
+        error = await api_words(
             client, "import_invoice_xml", {"entity_id": world.big, "xml_content": xml}, "conflict"
         )
         assert "already exists" in error
@@ -471,7 +482,7 @@ async def test_import_incomplete_xml_is_the_backends_422(connect, world):
     xml = _xml(world, number=_number(), drop="TToan").decode()  # an e-invoice, but without its totals
     async with connect() as client:
         await ok(client, "login")
-        error = await fails(
+        error = await api_words(
             client, "import_invoice_xml", {"entity_id": world.big, "xml_content": xml}, "validation_failed"
         )
         assert "TToan is missing" in error

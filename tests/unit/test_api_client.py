@@ -99,8 +99,10 @@ async def test_login_failure_is_clear_and_never_repeats_the_password(client, fak
     exc, err = await failing(client.login("+84909495665", "s3cret-Pa55"))
     assert (exc.code, exc.reason, exc.status) == (ErrorCode.INVALID_CREDENTIALS, "credentials", 401)
     assert err.message == (
-        "Login failed: Incorrect phone number or password. Check the credentials and try again."
+        "Login failed: the phone number or password was refused. The API's own words are in api_detail. "
+        "Check the credentials and try again."
     )
+    assert err.api_detail == "Incorrect phone number or password"
     assert len(fake.sent) == 1  # a refused login is never retried
 
 
@@ -250,8 +252,9 @@ async def test_each_status_becomes_one_clear_error(client, fake, answer, code, w
     fake.on("GET", ENTITY, answer)
     _, err = await failing(client.get_entity(EID))
     assert err.code is code
-    assert words in err.message
-    assert "<html" not in err.message
+    assert words in f"{err.message} {err.api_detail or ''}"
+    assert "<html" not in err.message and "<html" not in (err.api_detail or "")
+    assert "db:5432" not in (err.api_detail or "")
     assert "db:5432" not in err.message
     assert "access-old-1" not in err.message
 

@@ -132,7 +132,7 @@ async def test_preview_of_a_foreign_invoice_says_so_and_the_import_is_refused(co
             )
         )
     assert refused["success"] is False and refused["code"] == "validation_failed", refused
-    assert "neither the seller" in refused["error"]
+    assert "neither the seller" in refused["api_detail"]
 
 
 async def test_preview_of_unusable_xml_is_invalid_xml(connect, sandbox, world):

@@ -71,7 +71,8 @@ async def test_error_bodies_in_message_or_error_form_reach_the_user(alt, big):
     other = list(alt.state.entities.values())[1]
     body = await call(alt, "update_entity", {"entity_id": big["id"], "tax_id": other["tax_id"]})
     assert body["code"] == "conflict", body
-    assert "The API said:" in body["error"]
+    assert "The API's own words are in api_detail." in body["error"]
+    assert body["api_detail"]  # the plain-string detail, read from either form
 
 
 async def test_products_carry_the_product_base_fields(sandbox, world):

@@ -113,7 +113,8 @@ async def test_a_password_echoed_by_the_backend_is_redacted_whatever_its_length(
     async with served(app) as url:
         body = await tool(url, "login", {"phone": PHONE, "password": password}, login=False)
     assert body["code"] == "invalid_credentials"
-    assert "Wrong password" in body["error"] and "for this phone" in body["error"]
+    assert "Wrong password" in body["api_detail"] and "for this phone" in body["api_detail"]
+    assert password not in body["api_detail"].replace("[REDACTED]", "")
     assert password not in body["error"].replace("[REDACTED]", "")
 
 

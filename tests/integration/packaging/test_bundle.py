@@ -25,7 +25,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from finizi_b4b import __version__
-from finizi_b4b.config import DEFAULT_API_URL
+from finizi_b4b.config import DEFAULT_API_URL, DEFAULT_TOOLSETS
 from finizi_b4b.sandbox import DEMO_ADMIN, Sandbox
 from tests.conftest import body_of
 from tests.integration.packaging.conftest import ROOT, build_module, mcpb, mcpb_version, uv
@@ -153,16 +153,24 @@ def test_the_manifest_describes_a_uv_server_configured_from_the_install_dialog(b
         server["entry_point"],
     ]
     options = manifest["user_config"]
-    assert set(options) == {"phone", "password", "api_url", "read_only"}
+    assert set(options) == {
+        "phone", "password", "api_url", "read_only", "toolsets", "lockdown", "confirm_writes"
+    }  # fmt: skip
     assert options["password"]["sensitive"] is True  # kept in the OS keychain
     assert not any(option.get("sensitive") for key, option in options.items() if key != "password")
     assert options["api_url"]["default"] == DEFAULT_API_URL
     assert options["read_only"]["type"] == "boolean" and options["read_only"]["default"] is False
+    assert options["lockdown"]["type"] == "boolean" and options["lockdown"]["default"] is False
+    assert options["confirm_writes"]["type"] == "boolean" and options["confirm_writes"]["default"] is True
+    assert options["toolsets"]["default"] == ",".join(DEFAULT_TOOLSETS)
     assert server["mcp_config"]["env"] == {
         "FINIZI_API_URL": "${user_config.api_url}",
         "FINIZI_PHONE": "${user_config.phone}",
         "FINIZI_PASSWORD": "${user_config.password}",
         "FINIZI_B4B_READ_ONLY": "${user_config.read_only}",
+        "FINIZI_B4B_TOOLSETS": "${user_config.toolsets}",
+        "FINIZI_B4B_LOCKDOWN": "${user_config.lockdown}",
+        "FINIZI_B4B_CONFIRM_WRITES": "${user_config.confirm_writes}",
     }
 
 
