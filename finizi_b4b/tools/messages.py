@@ -8,14 +8,17 @@ server can be read (and reviewed) in one file.
 
 Below them, the modules that check what a model sends report codes with facts
 as well, and are worded here by tables keyed by those codes: the e-invoice XML
-reader (:class:`~finizi_b4b.einvoice_xml.XmlProblem`) and the file reader of
-imports (:class:`~finizi_b4b.tools.import_files.FileProblem`).
+reader (:class:`~finizi_b4b.einvoice_xml.XmlProblem`), the file reader of
+imports (:class:`~finizi_b4b.tools.import_files.FileProblem`) and the argument
+validator (:class:`~finizi_b4b.validation.Keyword`, with the patterns put in
+words by :mod:`finizi_b4b.tools.pattern_words`).
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
@@ -26,7 +29,9 @@ from finizi_b4b.einvoice_xml import VAT_RATES, InvoiceXMLError, XmlProblem
 from finizi_b4b.einvoice_xml.problems import shown as _cut
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.import_files import FileProblem
+from finizi_b4b.tools.pattern_words import form_words
 from finizi_b4b.tools.rules import Breach, Kind
+from finizi_b4b.validation import ArgumentProblem, Keyword
 
 if TYPE_CHECKING:
     from finizi_b4b.einvoice_xml import ParsedInvoice
@@ -40,6 +45,7 @@ __all__ = [
     "NOT_STRICT_RESULT",
     "SESSION_EXPIRED",
     "SIGNED_OUT_ALREADY",
+    "argument_problem",
     "branch_fallback",
     "file_problem",
     "invalid_arguments",
@@ -373,8 +379,9 @@ def tool_error(exc: ApiError) -> ToolError:
     )
 
 
-# -- e-invoice XML, and the files it is read from ----------------------------------------------------------
-# einvoice_xml and tools/import_files.py raise codes with facts; these are their words, one entry a code.
+# -- e-invoice XML, the files it is read from, and the argument validator ----------------------------------
+# einvoice_xml, tools/import_files.py and validation.py raise or report codes with facts; these are their
+# words. Every code has words here (tests/unit/test_messages.py holds it).
 
 
 def _quoted(value: object) -> str:
@@ -477,6 +484,67 @@ _FILES: dict[FileProblem, Callable[[Mapping[str, Any]], str]] = {
 def file_problem(problem: FileProblem, facts: Mapping[str, Any]) -> str:
     """Why a local file could not be read for an import."""
     return _FILES[problem](facts)
+
+
+_FORMATS = {"date": "a real calendar date written YYYY-MM-DD"}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _unexpected(names: Sequence[str], shown: int = 5, width: int = 40) -> str:
+    """Property names for a message: a few, each cut short and escaped (a key may hold anything)."""
+    words = [repr(n if len(n) <= width else n[:width] + "…") for n in names[:shown]]
+    if len(names) > shown:
+        words.append(f"and {len(names) - shown} more")
+    return ", ".join(words) + (" was" if len(names) == 1 else " were")
+
+
+def _form(problem: ArgumentProblem) -> str:
+    """What a value with a pattern must be: the property's phrase, else the pattern's structure."""
+    words = form_words(problem.name, problem.facts["pattern"])
+    return f"must be {words}" if words else "does not have the expected form"
+
+
+def _wrong_type(problem: ArgumentProblem) -> str:
+    if problem.facts.get("not_finite"):
+        return "must be a finite number"
+    if problem.facts.get("pattern"):  # a value with a form: say what the form is
+        return _form(problem)
+    return "must be of type " + " or ".join(problem.facts["types"])
+
+
+# What an argument that breaks a keyword of its schema says, by the keyword (finizi_b4b.validation.Keyword).
+# Never the value: it may be a password.
+_KEYWORDS: dict[Keyword, Callable[[ArgumentProblem], str]] = {
+    Keyword.TYPE: _wrong_type,
+    Keyword.ENUM: lambda p: "must be one of " + ", ".join(map(_dumps, p.facts["options"])),
+    Keyword.CONST: lambda p: f"must be {_dumps(p.facts['value'])}",
+    Keyword.PATTERN: _form,
+    Keyword.FORMAT: lambda p: f"must be {_FORMATS[p.facts['format']]}",
+    Keyword.MIN_LENGTH: lambda p: (
+        "must not be empty" if p.facts["limit"] == 1 else f"must be at least {p.facts['limit']} characters"
+    ),
+    Keyword.MAX_LENGTH: lambda p: f"must be at most {p.facts['limit']} characters long",
+    Keyword.MINIMUM: lambda p: f"must be >= {p.facts['limit']}",
+    Keyword.MAXIMUM: lambda p: f"must be <= {p.facts['limit']}",
+    Keyword.EXCLUSIVE_MINIMUM: lambda p: f"must be > {p.facts['limit']}",
+    Keyword.EXCLUSIVE_MAXIMUM: lambda p: f"must be < {p.facts['limit']}",
+    Keyword.MIN_ITEMS: lambda p: f"must have at least {p.facts['limit']} items",
+    Keyword.MAX_ITEMS: lambda p: f"must have at most {p.facts['limit']} items",
+    Keyword.UNIQUE_ITEMS: lambda p: "must not repeat items",
+    Keyword.ITEMS: lambda p: "must be empty",
+    Keyword.REQUIRED: lambda p: f"{p.facts['name']!r} is a required property",
+    Keyword.ADDITIONAL_PROPERTIES: lambda p: (
+        f"Additional properties are not allowed ({_unexpected(p.facts['names'])} unexpected)"
+    ),
+}
+
+
+def argument_problem(problem: ArgumentProblem) -> str:
+    """One problem of a tool's arguments: its place and the rule, e.g. "$.page_size: must be <= 200"."""
+    return f"{problem.json_path}: {_KEYWORDS[problem.keyword](problem)}"
 
 
 # -- summaries and batch imports (summarize_invoices, import_invoice_xml with file_paths) ----------
