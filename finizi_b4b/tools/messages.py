@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIGURED_CREDENTIALS_REFUSED",
     "ENTITY_ROLE_HINT",
+    "FILE_FAILED_UNEXPECTEDLY",
     "MISSING_CREDENTIALS",
     "NOT_LOGGED_IN",
     "NOT_STRICT_RESULT",
@@ -484,6 +485,10 @@ _FILES: dict[FileProblem, Callable[[Mapping[str, Any]], str]] = {
 def file_problem(problem: FileProblem, facts: Mapping[str, Any]) -> str:
     """Why a local file could not be read for an import."""
     return _FILES[problem](facts)
+
+
+# One file of a batch import that failed in a way no code foresees; the batch goes on.
+FILE_FAILED_UNEXPECTEDLY = "This file could not be handled; see the server's log."
 
 
 _FORMATS = {"date": "a real calendar date written YYYY-MM-DD"}

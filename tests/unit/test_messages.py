@@ -1,18 +1,35 @@
-"""Every code has its words in tools/messages.py: each XmlProblem, FileProblem and validator Keyword.
+"""Words of tool results live in tools/messages.py: every code has words there, no other module writes any.
 
-Each code is produced for real where it can be (a document, an argument) and
-worded; the catalogues below must name every member of each enum, so that a
-new code without words, or without a case here, fails.
+Each XmlProblem, FileProblem and validator Keyword is produced for real where
+it can be (a document, an argument) and worded; the catalogues below must name
+every member of each enum, so that a new code without words, or without a
+case here, fails.
+
+The last test scans the package's syntax trees for sentences (string literals
+and f-strings of four words or more) written where a tool result takes its
+words: the arguments of a ToolError, of an API-layer error or of an
+InvoiceXMLError, and the worded keys (``message``, ``error``, ``reason``,
+``hint``, ``note``) of a dict display. It leaves out the words modules, the
+sandbox (the backend's own words), the developer tools and check-schemas, and
+it does not look at log lines, progress notes, prompts or the model's
+instructions, which are not tool results. Any other exception's text never
+reaches a model: the router words whatever else escapes a handler itself.
 """
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+import finizi_b4b
+from finizi_b4b.api import errors as api_errors
+from finizi_b4b.api.errors import ApiError
 from finizi_b4b.einvoice_xml import (
     InvoiceXMLError,
     XmlProblem,
@@ -270,3 +287,98 @@ def test_every_validator_keyword_is_worded():
     said = sorted(messages.argument_problem(p) for p in problems)
     assert said == sorted(WORDS)
     assert not any("S3cret" in words for words in said)
+
+
+# -- no sentence for a tool result outside the words modules ----------------------------------------------
+
+PACKAGE = Path(finizi_b4b.__file__).parent
+# Where words are made (the messages, and the one module that puts patterns in words), and what plays or
+# serves beside the server: the sandbox (the backend's own words), the developer tools, check-schemas.
+EXEMPT = ("tools/messages.py", "tools/pattern_words.py", "sandbox/", "devtools/", "checks/")
+# What carries text into a tool result: the result's error (ToolError), and the facts the messages word:
+# the API layer's and the e-invoice reader's failures, the validator's problems, the argument rules'
+# breaches. Any other exception that escapes a handler ends in the router's fixed "failed unexpectedly"
+# words, so its text never reaches a model.
+CARRIERS = frozenset(
+    {"ToolError", "InvoiceXMLError", "ArgumentProblem", "Breach"}
+    | {
+        name
+        for name, value in vars(api_errors).items()
+        if isinstance(value, type) and issubclass(value, ApiError)
+    }
+)
+# The keys of a handler's result (and of a batch's entries) that hold words for the model.
+WORDED_KEYS = frozenset({"message", "error", "reason", "hint", "note"})
+
+
+def _sentences(node: ast.AST) -> Iterator[str]:
+    """The string literals (f-strings with their fields as {}) in ``node`` that hold four words or more."""
+    inside_fstrings = set()
+    for child in ast.walk(node):
+        if isinstance(child, ast.JoinedStr):
+            inside_fstrings.update(id(part) for part in child.values)
+            text = "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in child.values)
+        elif (
+            isinstance(child, ast.Constant)
+            and isinstance(child.value, str)
+            and id(child) not in inside_fstrings
+        ):
+            text = child.value
+        else:
+            continue
+        if sum(1 for word in text.split() if re.search("[A-Za-z]{2}", word)) >= 4:
+            yield text
+
+
+def _called(node: ast.Call) -> str | None:
+    return node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+
+
+def sentences_for_results(source: str) -> list[tuple[int, str]]:
+    """(line, text) of each sentence the module's code writes into a tool result: in the arguments of a
+    carrier's constructor, or as the value of a worded key of a dict display."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and _called(node) in CARRIERS:
+            parts: list[ast.AST] = [*node.args, *(keyword.value for keyword in node.keywords)]
+        elif isinstance(node, ast.Dict):
+            parts = [
+                value
+                for key, value in zip(node.keys, node.values, strict=True)
+                if isinstance(key, ast.Constant) and key.value in WORDED_KEYS
+            ]
+        else:
+            continue
+        found += [(node.lineno, text) for part in parts for text in _sentences(part)]
+    return found
+
+
+def test_the_scan_finds_a_sentence_where_a_code_should_be():
+    planted = """
+raise ToolError(ErrorCode.FILE_NOT_FOUND, f"No file at {path}. Check the path.")
+raise ToolError(ErrorCode.INVALID_XML, messages.unusable_xml(exc) + " Try another file now.")
+raise InvoiceXMLError(XmlProblem.MISSING, path=f"{where} is missing from the invoice")
+raise errors.NotFound(Reason.NO_MATCH, detail="Nothing matched the id given")
+return {"message": "Invoice imported, all is well.", "data": data}
+"""
+    assert [line for line, _ in sentences_for_results(planted)] == [2, 3, 4, 5, 6]
+    clean = """
+raise ToolError(ErrorCode.FILE_NOT_FOUND, messages.file_problem(problem, facts))
+raise InvoiceXMLError(XmlProblem.MISSING, path=f"{where}/{path}")
+raise ValueError(f"not a whole-value pattern here: {pattern!r}")
+log.info("tool %s: %s in %.1f ms", name, outcome, elapsed)
+return {"message": messages.imported(label, found, answer_named_it=True), "data": data}
+"""
+    assert sentences_for_results(clean) == []
+
+
+def test_no_module_but_the_messages_writes_a_sentence_for_a_tool_result():
+    checked, found = 0, []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = path.relative_to(PACKAGE).as_posix()
+        if name.startswith(EXEMPT):
+            continue
+        checked += 1
+        found += [f"{name}:{line}: {text!r}" for line, text in sentences_for_results(path.read_text("utf-8"))]
+    assert checked > 50  # the whole package, not an empty folder
+    assert found == [], "words for a tool result belong in finizi_b4b/tools/messages.py:\n" + "\n".join(found)
