@@ -2,12 +2,28 @@
 
 The tool input schemas keep to a small part of JSON Schema 2020-12 (types,
 properties, required, additionalProperties, enum, const, patterns, lengths,
-bounds, items, uniqueness, the ``date`` format). Validating exactly that part
-here keeps ``jsonschema`` (and the ~2 MiB it loads) out of the server process;
-the reference implementation still checks the schemas in ``check-schemas`` and
-the tests compare the two on every case file. A schema
-using any other assertion keyword is refused when it is compiled, so no
-constraint is ever ignored.
+bounds, items, uniqueness, the ``date`` format). This module validates exactly
+that part; a schema using any other assertion keyword is refused when it is
+compiled, so no constraint is ever ignored. ``jsonschema`` (installed, and the
+reference of ``check-schemas`` and of the tests, which compare the two on every
+case file) is not used in the server, for two figures measured with
+``python -m bench.validator_costs`` on 3 December 2026, on a shared virtual
+machine with 2 Intel Xeon CPUs, under Python 3.11.7 and jsonschema 4.26:
+
+- **a linear worst case.** 1,000,000 objects where ``maxItems`` is 100 are
+  refused here in under a millisecond. jsonschema checks every item and then
+  compares the items it cannot sort pair by pair: 12.7 s for 4,000 objects,
+  four times as long at each doubling, about 9 days for 1,000,000 (and 4.9 s,
+  32 MiB for 1,000,000 strings). Two values nested 100,000 deep under
+  ``uniqueItems`` take 0.25 s here; jsonschema raises ``RecursionError``.
+- **memory.** Importing this module, compiling every tool schema and
+  validating each example adds 0.1 MiB to the peak RSS of a process holding
+  the server's dependencies; jsonschema adds 2.6 MiB, a quarter of what the
+  benchmark's peak-RSS figure allows over the bare SDK server (1.15x its
+  64 MiB), which the server already exceeds.
+
+It is also five to seven times as fast on ordinary arguments (4.5 µs a call
+against 25 to 31 µs), which matters less.
 
 Validation runs in time linear in the size of the arguments, whatever they hold:
 
