@@ -38,8 +38,9 @@ from finizi_b4b.einvoice_xml import (
     parse_einvoice,
     text_as_utf8,
 )
+from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools import messages
-from finizi_b4b.tools.import_files import MAX_XML_BYTES, FileProblem
+from finizi_b4b.tools.import_files import MAX_XML_BYTES, FileProblem, read_xml_file
 from finizi_b4b.validation import Keyword, Validator
 
 # -- e-invoice XML ---------------------------------------------------------------------------------------
@@ -213,6 +214,22 @@ def test_every_file_problem_is_worded():
     assert set(FILE_CASES) == set(FileProblem)
     for problem, (facts, words) in FILE_CASES.items():
         assert messages.file_problem(problem, facts) == words
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("/srv/a\x00b.xml", "$.file_path: contains a NUL character"),
+        ("invoices/a.xml", "$.file_path: must be an absolute path"),
+        ("~nosuchuser-b4b/a.xml", "$.file_path: must be an absolute path"),
+    ],
+)
+def test_a_path_the_rules_refuse_is_refused_in_their_words_when_read(path, words):
+    # The tool's rules refuse these before any file is read; a caller that skips them gets the same words.
+    with pytest.raises(ToolError) as caught:
+        read_xml_file(path)
+    assert caught.value.code is ErrorCode.INVALID_ARGUMENTS
+    assert caught.value.message.startswith("Invalid arguments: " + words), caught.value.message
 
 
 # -- the argument validator ------------------------------------------------------------------------------
