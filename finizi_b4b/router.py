@@ -170,7 +170,7 @@ class ToolRouter:
         arguments = _numbers_as_ids(schema, arguments)
         errors = self._validators[name].problems(arguments)
         if errors:
-            raise messages.invalid_arguments_error(map(str, errors))
+            raise messages.invalid_arguments_error(map(messages.argument_problem, errors))
         args = normalise(schema, {**self._defaults[name], **arguments})
         if name == "login" and isinstance(args.get("phone"), str):
             args["phone"] = plain_phone(args["phone"])

@@ -5,8 +5,9 @@
 ``--check`` changes nothing and exits 1 with one line when either is stale.
 ``make docs`` runs the writer; the tests run the check.
 
-Every constraint of an argument is put in plain words. Patterns are described
-from their structure (digits, letters, lengths), never printed as a regex.
+Every constraint of an argument is put in plain words. A pattern is put in the
+words the argument validator's messages use (``finizi_b4b.tools.pattern_words``:
+the phrase for a known property, else its structure), never printed as a regex.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import attrs
 
 from finizi_b4b.devtools import layout
 from finizi_b4b.errors import ErrorCode
-from finizi_b4b.pattern_words import describe_pattern
 from finizi_b4b.schemas import SESSION_TOOLS, load_definitions, writes_data
+from finizi_b4b.tools.pattern_words import form_words
 
 __all__ = [
     "README_BEGIN",
@@ -95,22 +96,7 @@ def _length_words(low: int | None, high: int | None, unit: str) -> list[str]:
     return []
 
 
-def _pattern_words(name: str, pattern: str, tools: Mapping[str, Any]) -> str:
-    listing = f"list_{name.removesuffix('_id')}s"
-    if name.endswith("_id") and name != "tax_id":
-        listing = "list_entities" if name == "entity_id" else listing
-        if listing in tools:
-            return f"an id as shown by `{listing}`"
-        return "an id as shown by the tool that lists them"
-    if "@" in pattern and "email" in name:
-        return "an email address"
-    try:
-        return describe_pattern(pattern)
-    except ValueError:
-        return "text in the form the description gives"
-
-
-def constraint_words(name: str, schema: Mapping[str, Any], tools: Mapping[str, Any]) -> str:
+def constraint_words(name: str, schema: Mapping[str, Any]) -> str:
     """What values an argument accepts, in plain words ("" when any value of its type will do)."""
     words: list[str] = []
     if "const" in schema:
@@ -118,7 +104,7 @@ def constraint_words(name: str, schema: Mapping[str, Any], tools: Mapping[str, A
     if "enum" in schema:
         words.append("one of " + ", ".join(_code(v) for v in schema["enum"]))
     if "pattern" in schema:
-        words.append(_pattern_words(name, schema["pattern"], tools))
+        words.append(form_words(name, schema["pattern"]) or "text in the form the description gives")
     if schema.get("format") == "date":
         words.append("a date, YYYY-MM-DD")
     elif "format" in schema:
@@ -126,7 +112,7 @@ def constraint_words(name: str, schema: Mapping[str, Any], tools: Mapping[str, A
     words += _length_words(schema.get("minLength"), schema.get("maxLength"), "characters")
     words += _number_words(schema)
     if "items" in schema:
-        item = constraint_words(name, schema["items"], tools)
+        item = constraint_words(name, schema["items"])
         words.append("a list" + (f", each {item}" if item else ""))
         if schema.get("uniqueItems"):
             words.append("no value twice")
@@ -186,7 +172,7 @@ def _result_words(schema: Mapping[str, Any]) -> str:
     return _and(fields) if fields else "nothing beyond `success`"
 
 
-def _tool_section(name: str, tool: Mapping[str, Any], tools: Mapping[str, Any]) -> list[str]:
+def _tool_section(name: str, tool: Mapping[str, Any]) -> list[str]:
     schema = tool.get("inputSchema", {})
     lines = [f"## `{name}`", "", f"**{tool.get('title', name)}.** {tool.get('description', '')}", ""]
     lines += [_annotations(name, tool) + ".", ""]
@@ -203,7 +189,7 @@ def _tool_section(name: str, tool: Mapping[str, Any], tools: Mapping[str, Any]) 
                 kind = f"array of {' or '.join(_types(sub['items']))}"
             default = _code(sub["default"]) if "default" in sub else ""
             needed = "yes" if arg in required else "no"
-            words = constraint_words(arg, sub, tools)
+            words = constraint_words(arg, sub)
             cells = [f"`{arg}`", kind, needed, default, sub.get("description", ""), words]
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     else:
@@ -239,7 +225,7 @@ def render_reference(definitions: Mapping[str, Mapping[str, Any]]) -> str:
     lines += [f"- [`{name}`](#{name}): {tool.get('title', name)}" for name, tool in definitions.items()]
     lines.append("")
     for name, tool in definitions.items():
-        lines += _tool_section(name, tool, definitions)
+        lines += _tool_section(name, tool)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -4,6 +4,7 @@ Both sides use this package: the server brings a document to UTF-8 and checks th
 it is well-formed before uploading it, and the sandbox reads the invoice out of an
 upload. One job a module:
 
+- ``problems``: what can be wrong, as codes and facts (:class:`XmlProblem`); no words;
 - ``safe``: parsing that refuses DTDs and entities; the well-formedness check;
 - ``encoding``: any declared encoding to UTF-8;
 - ``reading``: the invoice out of a document, every part checked;
@@ -21,6 +22,7 @@ The layout (root ``HDon``, data under ``DLHDon``)::
 from __future__ import annotations
 
 from finizi_b4b.einvoice_xml.encoding import document_as_utf8, text_as_utf8
+from finizi_b4b.einvoice_xml.problems import InvoiceXMLError, XmlProblem
 from finizi_b4b.einvoice_xml.reading import (
     VAT_RATES,
     InvoiceIdentity,
@@ -30,7 +32,7 @@ from finizi_b4b.einvoice_xml.reading import (
     identify_einvoice,
     parse_einvoice,
 )
-from finizi_b4b.einvoice_xml.safe import InvoiceXMLError, check_well_formed, parse_xml_safely
+from finizi_b4b.einvoice_xml.safe import check_well_formed, parse_xml_safely
 from finizi_b4b.einvoice_xml.writing import build_einvoice_xml
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "ParsedInvoice",
     "ParsedLine",
     "Party",
+    "XmlProblem",
     "build_einvoice_xml",
     "check_well_formed",
     "document_as_utf8",

@@ -11,7 +11,7 @@ import codecs
 import re
 import unicodedata
 
-from finizi_b4b.einvoice_xml.safe import InvoiceXMLError
+from finizi_b4b.einvoice_xml.problems import InvoiceXMLError, XmlProblem, shown
 
 __all__ = ["document_as_utf8", "text_as_utf8"]
 
@@ -40,7 +40,7 @@ def text_as_utf8(text: str) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise InvoiceXMLError(
-            f"the text holds an unpaired surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}."
+            XmlProblem.UNPAIRED_SURROGATE, code_point=ord(text[exc.start]), at=exc.start
         ) from None
 
 
@@ -50,9 +50,7 @@ def _codec(name: str) -> codecs.CodecInfo:
     except LookupError:
         info = None
     if info is None or info.name in _REFUSED or not getattr(info, "_is_text_encoding", True):
-        raise InvoiceXMLError(
-            f"the declared encoding {name[:40]!r} is not supported; save the file as UTF-8."
-        )
+        raise InvoiceXMLError(XmlProblem.UNSUPPORTED_ENCODING, encoding=shown(name))
     return info
 
 
@@ -88,9 +86,7 @@ def document_as_utf8(content: bytes) -> bytes:
         name = (found.group(2) if found.group(2) is not None else found.group(3)) if found else "utf-8"
         info = _codec(name)
         if info.name not in _UTF8 and "<?xml".encode(info.name, "replace") != b"<?xml":
-            raise InvoiceXMLError(
-                f"the declaration names {name[:40]!r} but the file is not in that encoding."
-            )
+            raise InvoiceXMLError(XmlProblem.ENCODING_MISMATCH, encoding=shown(name))
     else:
         info = _codec(name)
     if info.name in _UTF8:
@@ -98,7 +94,7 @@ def document_as_utf8(content: bytes) -> bytes:
     try:
         text = content.decode(info.name)
     except UnicodeDecodeError as exc:
-        raise InvoiceXMLError(f"the file is not valid {name[:40]} (byte {exc.start}).") from None
+        raise InvoiceXMLError(XmlProblem.UNDECODABLE, encoding=shown(name), byte=exc.start) from None
     if info.name in _DECOMPOSED:
         text = unicodedata.normalize("NFC", text)
     return text_as_utf8(text)

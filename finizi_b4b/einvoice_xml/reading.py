@@ -1,7 +1,8 @@
 """Reading a national-format e-invoice into :class:`ParsedInvoice`, checking every part.
 
 Any missing, malformed or inconsistent part is an :class:`InvoiceXMLError`
-that names it by its path (``HDon/DLHDon/TTChung/KHHDon is missing.``).
+with its :class:`XmlProblem` and the part's path as a fact
+(``XmlProblem.MISSING``, ``path="HDon/DLHDon/TTChung/KHHDon"``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from finizi_b4b.api.money import in_range
-from finizi_b4b.einvoice_xml.safe import InvoiceXMLError, parse_xml_safely
+from finizi_b4b.einvoice_xml.problems import InvoiceXMLError, XmlProblem, shown
+from finizi_b4b.einvoice_xml.safe import parse_xml_safely
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -33,7 +35,6 @@ VAT_RATES = (0, 5, 8, 10)
 TAX_ID = re.compile(r"^([0-9]{10}(-[0-9]{3})?|[0-9]{12,14})$")
 SERIES = re.compile(r"^[0-9A-Z]{1,12}$")
 NUMBER = re.compile(r"^[0-9]{1,12}$")
-_SHOWN = 40  # characters of a value quoted in a reason
 # Rates written as "KCT" (not subject to VAT) or "KKKNT" (not declared) carry no tax.
 _ZERO_RATES = {"KCT", "KKKNT"}
 
@@ -70,7 +71,7 @@ class ParsedInvoice:
 
 
 class _Reader:
-    """Finds elements by path below ``HDon`` and reports precisely what is wrong."""
+    """Finds elements by path below ``HDon`` and reports precisely what is wrong, and where."""
 
     def __init__(self, root: ET.Element) -> None:
         self.root = root
@@ -78,7 +79,7 @@ class _Reader:
     def find(self, node: ET.Element, path: str, where: str, *, required: bool = True) -> ET.Element | None:
         found = node.find(path)
         if found is None and required:
-            raise InvoiceXMLError(f"{where}/{path} is missing.")
+            raise InvoiceXMLError(XmlProblem.MISSING, path=f"{where}/{path}")
         return found
 
     def text(self, node: ET.Element, path: str, where: str, *, required: bool = True) -> str | None:
@@ -86,7 +87,7 @@ class _Reader:
         value = (element.text or "").strip() if element is not None else ""
         if not value:
             if required:
-                raise InvoiceXMLError(f"{where}/{path} is empty.")
+                raise InvoiceXMLError(XmlProblem.EMPTY, path=f"{where}/{path}")
             return None
         return value
 
@@ -95,32 +96,24 @@ class _Reader:
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            raise InvoiceXMLError(f"{where}/{path} is not a number: {raw[:40]!r}.") from None
+            raise InvoiceXMLError(XmlProblem.NOT_A_NUMBER, path=f"{where}/{path}", value=shown(raw)) from None
         if not value.is_finite() or value < 0:
-            raise InvoiceXMLError(f"{where}/{path} must be a number of zero or more, not {raw[:40]!r}.")
+            raise InvoiceXMLError(XmlProblem.NEGATIVE, path=f"{where}/{path}", value=shown(raw))
         if not in_range(value):
-            raise InvoiceXMLError(
-                f"{where}/{path} is out of range ({_shown(raw)}): at most 10^18, with 6 decimals at most."
-            )
+            raise InvoiceXMLError(XmlProblem.OUT_OF_RANGE, path=f"{where}/{path}", value=shown(raw))
         return value
-
-
-def _shown(value: object) -> str:
-    """A value quoted in a reason, cut short so that a reason stays a line."""
-    text = str(value)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
 def _rate(raw: str | None, where: str) -> int:
     if raw is None:
-        raise InvoiceXMLError(f"{where}/TSuat is missing.")
+        raise InvoiceXMLError(XmlProblem.MISSING, path=f"{where}/TSuat")
     text = raw.strip().upper()
     if text in _ZERO_RATES:
         return 0
     digits = text.removesuffix("%")
     if digits.isdigit() and int(digits) in VAT_RATES:
         return int(digits)
-    raise InvoiceXMLError(f"{where}/TSuat {raw[:20]!r} is not a VAT rate in use (0%, 5%, 8%, 10%, KCT).")
+    raise InvoiceXMLError(XmlProblem.NOT_A_VAT_RATE, path=f"{where}/TSuat", value=shown(raw))
 
 
 def _party(reader: _Reader, node: ET.Element, tag: str, where: str, *, tax_id_required: bool) -> Party:
@@ -129,9 +122,7 @@ def _party(reader: _Reader, node: ET.Element, tag: str, where: str, *, tax_id_re
     name = reader.text(element, "Ten", here)
     tax_id = reader.text(element, "MST", here, required=tax_id_required)
     if tax_id is not None and not TAX_ID.match(tax_id):
-        raise InvoiceXMLError(
-            f"{here}/MST {tax_id[:20]!r} is not a tax id (10 digits, 10-3 or 12-14 digits)."
-        )
+        raise InvoiceXMLError(XmlProblem.BAD_TAX_ID, path=f"{here}/MST", value=shown(tax_id))
     return Party(name=name, tax_id=tax_id, address=reader.text(element, "DChi", here, required=False))
 
 
@@ -152,19 +143,17 @@ class InvoiceIdentity:
 def _identity(root: ET.Element) -> tuple[_Reader, ET.Element, ET.Element, str, str]:
     """The reader, the data and general elements, and the series and number, all checked."""
     if root.tag != "HDon":
-        raise InvoiceXMLError(f"the root element is <{_shown(root.tag)}>, not <HDon>.")
+        raise InvoiceXMLError(XmlProblem.WRONG_ROOT, value=shown(root.tag))
     reader = _Reader(root)
     data = reader.find(root, "DLHDon", "HDon")
     general = reader.find(data, "TTChung", "HDon/DLHDon")
     where = "HDon/DLHDon/TTChung"
     series = reader.text(general, "KHHDon", where)
     if not SERIES.match(series):
-        raise InvoiceXMLError(
-            f"{where}/KHHDon {series[:20]!r} is not a series (up to 12 letters and digits)."
-        )
+        raise InvoiceXMLError(XmlProblem.BAD_SERIES, path=f"{where}/KHHDon", value=shown(series))
     number = reader.text(general, "SHDon", where)
     if not NUMBER.match(number):
-        raise InvoiceXMLError(f"{where}/SHDon {number[:20]!r} is not an invoice number (digits only).")
+        raise InvoiceXMLError(XmlProblem.BAD_NUMBER, path=f"{where}/SHDon", value=shown(number))
     return reader, data, general, series, number
 
 
@@ -186,7 +175,7 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
     try:
         issue_date = dt.date.fromisoformat(raw_date[:10])
     except ValueError:
-        raise InvoiceXMLError(f"{where}/NLap {raw_date[:20]!r} is not a date (YYYY-MM-DD).") from None
+        raise InvoiceXMLError(XmlProblem.BAD_DATE, path=f"{where}/NLap", value=shown(raw_date)) from None
     currency = reader.text(general, "DVTTe", where, required=False) or "VND"
 
     content_node = reader.find(data, "NDHDon", "HDon/DLHDon")
@@ -203,7 +192,7 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
         amount = reader.number(node, "ThTien", here)
         if not _close(amount, quantity * unit_price):
             raise InvoiceXMLError(
-                f"{here}/ThTien is {_shown(amount)} but SLuong x DGia is {_shown(quantity * unit_price)}."
+                XmlProblem.LINE_MISMATCH, path=f"{here}/ThTien", found=amount, expected=quantity * unit_price
             )
         lines.append(
             ParsedLine(
@@ -216,7 +205,7 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
             )
         )
     if not lines:
-        raise InvoiceXMLError(f"{where}/DSHHDVu has no HHDVu line.")
+        raise InvoiceXMLError(XmlProblem.NO_LINES, path=f"{where}/DSHHDVu")
 
     totals = reader.find(content_node, "TToan", where)
     here = f"{where}/TToan"
@@ -226,11 +215,11 @@ def parse_einvoice(content: bytes) -> ParsedInvoice:
     line_sum = sum((line.amount for line in lines), Decimal(0))
     if not _close(before_tax, line_sum):
         raise InvoiceXMLError(
-            f"{here}/TgTCThue is {_shown(before_tax)} but the lines add up to {_shown(line_sum)}."
+            XmlProblem.BEFORE_TAX_MISMATCH, path=f"{here}/TgTCThue", found=before_tax, expected=line_sum
         )
     if not _close(total, before_tax + tax):
         raise InvoiceXMLError(
-            f"{here}/TgTTTBSo is {_shown(total)} but TgTCThue + TgTThue is {_shown(before_tax + tax)}."
+            XmlProblem.TOTAL_MISMATCH, path=f"{here}/TgTTTBSo", found=total, expected=before_tax + tax
         )
     return ParsedInvoice(
         series=series,

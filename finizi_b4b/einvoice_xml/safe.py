@@ -11,14 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from xml.parsers import expat
 
+from finizi_b4b.einvoice_xml.problems import InvoiceXMLError, XmlProblem
+
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
 
-__all__ = ["InvoiceXMLError", "check_well_formed", "parse_xml_safely"]
-
-
-class InvoiceXMLError(ValueError):
-    """The XML is not well-formed, unsafe, or not a complete national e-invoice."""
+__all__ = ["check_well_formed", "parse_xml_safely"]
 
 
 def _local(tag: str) -> str:
@@ -26,11 +24,11 @@ def _local(tag: str) -> str:
 
 
 def _refuse_doctype(*_: Any) -> None:
-    raise InvoiceXMLError("document type declarations (DOCTYPE) are not allowed.")
+    raise InvoiceXMLError(XmlProblem.DOCTYPE)
 
 
 def _refuse_entity(*_: Any) -> None:
-    raise InvoiceXMLError("entity declarations are not allowed.")
+    raise InvoiceXMLError(XmlProblem.ENTITY)
 
 
 def _run_expat(content: bytes, parser: expat.XMLParserType) -> None:
@@ -43,8 +41,7 @@ def _run_expat(content: bytes, parser: expat.XMLParserType) -> None:
         parser.Parse(content, True)
     except expat.ExpatError as exc:
         raise InvoiceXMLError(
-            f"not well-formed XML ({expat.errors.messages[exc.code]} at line "
-            f"{exc.lineno}, column {exc.offset + 1})."
+            XmlProblem.NOT_WELL_FORMED, code=exc.code, line=exc.lineno, column=exc.offset + 1
         ) from None
 
 

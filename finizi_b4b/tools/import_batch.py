@@ -120,11 +120,10 @@ class BatchImport:
 
             return _refused(entry, tool_error(exc))
         except Exception:  # one file never ends the batch; the details go to the log only
+            from finizi_b4b.tools.messages import FILE_FAILED_UNEXPECTEDLY
+
             log.exception("file %d of a batch failed unexpectedly", index + 1)
-            error = ToolError(
-                ErrorCode.INTERNAL_ERROR, "This file could not be handled; see the server's log."
-            )
-            return _refused(entry, error)
+            return _refused(entry, ToolError(ErrorCode.INTERNAL_ERROR, FILE_FAILED_UNEXPECTEDLY))
 
     def _result(self, files: list[dict[str, Any]]) -> dict[str, Any]:
         from finizi_b4b.tools.messages import batch_summary

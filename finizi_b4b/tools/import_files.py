@@ -9,6 +9,10 @@ expanded (``~nosuchuser/...``) is a bad path, as is a relative one.
 
 Nothing is uploaded unless it is a national-format e-invoice (:func:`identify`):
 well-formed XML whose root is ``HDon`` with a series, a number and a seller.
+
+A file that cannot be used is a :class:`FileProblem` with its facts; the
+words are those of ``finizi_b4b.tools.messages``, which is imported only when
+an error is raised (it imports this module for the codes).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import anyio
 import attrs
@@ -34,16 +40,54 @@ from finizi_b4b.einvoice_xml import (
 )
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.paths import BadPath, expand, sendable_errors, shown
+from finizi_b4b.tools.rules import AbsolutePaths
 
-__all__ = ["MAX_XML_BYTES", "as_utf8", "expanded", "identify", "load_xml_file", "parse", "read_xml_file"]
+__all__ = [
+    "MAX_XML_BYTES",
+    "FileProblem",
+    "as_utf8",
+    "expanded",
+    "identify",
+    "load_xml_file",
+    "parse",
+    "read_xml_file",
+]
 
 MAX_XML_BYTES = 5 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1024 * 1024
 
 
-def _too_large(what: str) -> ToolError:
-    return ToolError(ErrorCode.FILE_TOO_LARGE, f"{what} is over 5 MB; e-invoice XML is limited to 5 MB.")
+class FileProblem(StrEnum):
+    """Why the XML of an import could not be read; the comment names the facts each carries."""
+
+    NO_FILE = "no_file"  # path
+    SYMBOLIC_LINK = "symbolic_link"  # path
+    NOT_A_FILE = "not_a_file"  # path (a folder, a device, a FIFO...)
+    UNREADABLE = "unreadable"  # path, reason (the system's)
+    TOO_LARGE = "too_large"  # path, size, limit
+    GREW_TOO_LARGE = "grew_too_large"  # path, limit: over the limit when read, though not when opened
+    TEXT_TOO_LARGE = "text_too_large"  # limit: xml_content, as UTF-8
+    UTF8_TOO_LARGE = "utf8_too_large"  # limit: a file's content once brought to UTF-8
+
+
+# The error code of each: a file that is not there to read, or one too large to send.
+_CODES = {
+    FileProblem.NO_FILE: ErrorCode.FILE_NOT_FOUND,
+    FileProblem.SYMBOLIC_LINK: ErrorCode.FILE_NOT_FOUND,
+    FileProblem.NOT_A_FILE: ErrorCode.FILE_NOT_FOUND,
+    FileProblem.UNREADABLE: ErrorCode.FILE_NOT_FOUND,
+    FileProblem.TOO_LARGE: ErrorCode.FILE_TOO_LARGE,
+    FileProblem.GREW_TOO_LARGE: ErrorCode.FILE_TOO_LARGE,
+    FileProblem.TEXT_TOO_LARGE: ErrorCode.FILE_TOO_LARGE,
+    FileProblem.UTF8_TOO_LARGE: ErrorCode.FILE_TOO_LARGE,
+}
+
+
+def _refused(problem: FileProblem, **facts: Any) -> ToolError:
+    from finizi_b4b.tools import messages
+
+    return ToolError(_CODES[problem], messages.file_problem(problem, facts))
 
 
 def expanded(raw: str) -> Path | None:
@@ -59,17 +103,12 @@ def _open(path: Path) -> int:
     try:
         return os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise ToolError(
-            ErrorCode.FILE_NOT_FOUND, f"No file at {path}. Check the path and try again."
-        ) from None
+        raise _refused(FileProblem.NO_FILE, path=path) from None
     except OSError as exc:
         # O_NOFOLLOW on a final symbolic link: ELOOP (Linux, macOS), EMLINK (FreeBSD)
         if exc.errno in (errno.ELOOP, errno.EMLINK):
-            raise ToolError(
-                ErrorCode.FILE_NOT_FOUND,
-                f"{path} is a symbolic link; links are not followed. Give the path of the XML file itself.",
-            ) from None
-        raise ToolError(ErrorCode.FILE_NOT_FOUND, f"Cannot read {path}: {exc.strerror}.") from None
+            raise _refused(FileProblem.SYMBOLIC_LINK, path=path) from None
+        raise _refused(FileProblem.UNREADABLE, path=path, reason=exc.strerror) from None
 
 
 def _read_capped(fd: int, path: Path) -> bytes:
@@ -79,15 +118,15 @@ def _read_capped(fd: int, path: Path) -> bytes:
         try:
             chunk = os.read(fd, min(_CHUNK, MAX_XML_BYTES + 1 - size))
         except BlockingIOError:  # not a regular file after all; never wait for it
-            raise ToolError(ErrorCode.FILE_NOT_FOUND, f"{path} is not a regular file.") from None
+            raise _refused(FileProblem.NOT_A_FILE, path=path) from None
         except OSError as exc:
-            raise ToolError(ErrorCode.FILE_NOT_FOUND, f"Cannot read {path}: {exc.strerror}.") from None
+            raise _refused(FileProblem.UNREADABLE, path=path, reason=exc.strerror) from None
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
     if size > MAX_XML_BYTES:  # grew since fstat
-        raise _too_large(str(path))
+        raise _refused(FileProblem.GREW_TOO_LARGE, path=path, limit=MAX_XML_BYTES)
     return b"".join(chunks)
 
 
@@ -96,32 +135,29 @@ def read_xml_file(raw_path: str) -> tuple[str, bytes]:
 
     Blocking: run it in a worker thread.
     """
-    if "\x00" in raw_path:
-        raise ToolError.invalid_arguments("file_path contains a NUL character")
+    breach = next(AbsolutePaths("file_path").breaches({"file_path": raw_path}), None)
+    if breach is not None:  # the tool's rules refuse such a path first; this is for any other caller
+        from finizi_b4b.tools import messages
+
+        raise messages.invalid_arguments_error([messages.breach(breach)])
     path = expanded(raw_path)
-    if path is None:
-        raise ToolError.invalid_arguments(
-            f"file_path must be an absolute path (a ~user/ that this system knows), got {raw_path[:200]!r}"
-        )
+    assert path is not None
     fd = _open(path)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise ToolError(
-                ErrorCode.FILE_NOT_FOUND, f"{path} is not a regular file. Give the path of an XML file."
-            )
+            raise _refused(FileProblem.NOT_A_FILE, path=path)
         if info.st_size > MAX_XML_BYTES:
-            raise ToolError(
-                ErrorCode.FILE_TOO_LARGE,
-                f"{path} is {info.st_size / 1048576:.1f} MB; e-invoice XML files are limited to 5 MB.",
-            )
+            raise _refused(FileProblem.TOO_LARGE, path=path, size=info.st_size, limit=MAX_XML_BYTES)
         return path.name, _read_capped(fd, path)
     finally:
         os.close(fd)
 
 
 def _unusable(exc: InvoiceXMLError) -> ToolError:
-    return ToolError(ErrorCode.INVALID_XML, f"The XML is not usable: {exc} Nothing was uploaded.")
+    from finizi_b4b.tools import messages
+
+    return ToolError(ErrorCode.INVALID_XML, messages.unusable_xml(exc))
 
 
 def as_utf8(content: bytes | None, text: str | None) -> bytes:
@@ -131,7 +167,8 @@ def as_utf8(content: bytes | None, text: str | None) -> bytes:
     except InvoiceXMLError as exc:
         raise _unusable(exc) from None
     if len(converted) > MAX_XML_BYTES:
-        raise _too_large("xml_content" if text is not None else "The file (as UTF-8)")
+        too_large = FileProblem.TEXT_TOO_LARGE if text is not None else FileProblem.UTF8_TOO_LARGE
+        raise _refused(too_large, limit=MAX_XML_BYTES)
     return converted
 
 

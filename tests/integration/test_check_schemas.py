@@ -533,7 +533,7 @@ def test_a_pattern_without_plain_words(checkout):
     )
     assert (
         "schemas/tools/list_vendors.json#/inputSchema/properties/q/pattern: no plain words for messages about "
-        "'q': add it to FORMS in finizi_b4b/validation.py"
+        "'q': add it to PHRASES in finizi_b4b/tools/pattern_words.py"
     ) in checkout.problems()
 
 

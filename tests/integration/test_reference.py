@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from finizi_b4b.devtools.reference import README_BEGIN, README_END, main, render_reference, stale_files
-from finizi_b4b.pattern_words import describe_pattern
 from finizi_b4b.schemas import load_definitions, writes_data
+from finizi_b4b.tools.pattern_words import describe_pattern
 
 ROOT = Path(__file__).resolve().parents[2]
 FIX = "run `make docs` (python -m finizi_b4b.devtools.reference)"

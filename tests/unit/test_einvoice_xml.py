@@ -1,20 +1,40 @@
-"""The national e-invoice XML: writing, reading, and refusing what is unsafe or inconsistent."""
+"""The national e-invoice XML: writing, reading, and refusing what is unsafe or inconsistent.
+
+A refusal is a code with facts; each test checks the code, and the words the
+server's messages make of it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 
 from finizi_b4b.einvoice_xml import (
     InvoiceXMLError,
+    XmlProblem,
     build_einvoice_xml,
     check_well_formed,
     document_as_utf8,
     parse_einvoice,
     text_as_utf8,
 )
+from finizi_b4b.tools.messages import xml_problem
+
+
+@contextlib.contextmanager
+def refused(problem: XmlProblem, words: str) -> Iterator[None]:
+    """The block raises an InvoiceXMLError with ``problem``, which the messages word to match ``words``."""
+    with pytest.raises(InvoiceXMLError) as caught:
+        yield
+    assert caught.value.problem is problem, caught.value
+    said = xml_problem(caught.value)
+    assert re.search(words, said), said
+
 
 SELLER = {
     "name": "Công ty TNHH Cà Phê Cao Nguyên",
@@ -70,7 +90,7 @@ def test_vat_rates_as_written_on_invoices(raw, rate):
 
 
 def test_a_rate_not_in_use_is_refused():
-    with pytest.raises(InvoiceXMLError, match=r"HHDVu\[2\]/TSuat '7%' is not a VAT rate in use"):
+    with refused(XmlProblem.NOT_A_VAT_RATE, r"HHDVu\[2\]/TSuat '7%' is not a VAT rate in use"):
         parse_einvoice(sample().replace(b"<TSuat>10%</TSuat>", b"<TSuat>7%</TSuat>"))
 
 
@@ -80,25 +100,28 @@ def test_namespaced_documents_are_read():
 
 
 @pytest.mark.parametrize(
-    ("change", "message"),
+    ("change", "problem", "message"),
     [
-        (lambda x: x.replace(b"<MST>6001234567</MST>", b""), "NBan/MST is missing"),
+        (lambda x: x.replace(b"<MST>6001234567</MST>", b""), XmlProblem.MISSING, "NBan/MST is missing"),
         (
             lambda x: x.replace(b"<NLap>2026-03-15</NLap>", b"<NLap>15/03/2026</NLap>"),
+            XmlProblem.BAD_DATE,
             "NLap '15/03/2026' is not a date",
         ),
         (
             lambda x: x.replace(b"<ThTien>3800000</ThTien>", b"<ThTien>3800</ThTien>"),
+            XmlProblem.LINE_MISMATCH,
             "ThTien is 3800 but SLuong x DGia",
         ),
         (
             lambda x: x.replace(b"<HDon>", b"<Invoice>").replace(b"</HDon>", b"</Invoice>"),
+            XmlProblem.WRONG_ROOT,
             "root element is <Invoice>",
         ),
     ],
 )
-def test_incomplete_or_inconsistent_invoices_name_the_element(change, message):
-    with pytest.raises(InvoiceXMLError, match=message):
+def test_incomplete_or_inconsistent_invoices_name_the_element(change, problem, message):
+    with refused(problem, message):
         parse_einvoice(change(sample()))
 
 
@@ -112,12 +135,12 @@ def test_incomplete_or_inconsistent_invoices_name_the_element(change, message):
 )
 def test_document_type_declarations_are_refused(unsafe):
     for check in (check_well_formed, parse_einvoice):
-        with pytest.raises(InvoiceXMLError, match="DOCTYPE"):
+        with refused(XmlProblem.DOCTYPE, "DOCTYPE"):
             check(unsafe)
 
 
 def test_not_well_formed_says_where():
-    with pytest.raises(InvoiceXMLError, match=r"not well-formed XML \(mismatched tag at line 1, column 17\)"):
+    with refused(XmlProblem.NOT_WELL_FORMED, r"not well-formed XML \(mismatched tag at line 1, column 17\)"):
         check_well_formed(b"<HDon><DLHDon></HDon>")
     check_well_formed(sample())
 
@@ -138,7 +161,7 @@ def test_text_without_a_declaration_or_with_a_bom_is_plain_utf8():
     assert text_as_utf8("<HDon>Đà Nẵng</HDon>") == "<HDon>Đà Nẵng</HDon>".encode()
     with_bom = text_as_utf8("\ufeff<?xml version='1.0' encoding='utf-16'?><a/>")
     assert with_bom == b"<?xml version='1.0' encoding=\"UTF-8\"?><a/>"
-    with pytest.raises(InvoiceXMLError, match="unpaired surrogate"):
+    with refused(XmlProblem.UNPAIRED_SURROGATE, r"unpaired surrogate \(U\+D800\) at character 6"):
         text_as_utf8("<HDon>\ud800</HDon>")
 
 
@@ -159,19 +182,26 @@ def test_windows_1258_documents_are_decoded_and_tone_marks_joined():
     assert document_as_utf8(raw) == '<?xml version="1.0" encoding="UTF-8"?><a>Đắk Lắk</a>'.encode()
 
 
+UNSUPPORTED, MISMATCH = XmlProblem.UNSUPPORTED_ENCODING, XmlProblem.ENCODING_MISMATCH
+
+
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "problem", "message"),
     [
-        (b'<?xml version="1.0" encoding="rot13"?><a/>', "'rot13' is not supported"),
-        (b'<?xml version="1.0" encoding="no-such"?><a/>', "'no-such' is not supported"),
-        (b'<?xml version="1.0" encoding="UTF-7"?><a/>', "'UTF-7' is not supported"),
-        (b'<?xml version="1.0" encoding="UTF-16"?><a/>', "names 'UTF-16' but the file is not"),
-        (b'<?xml version="1.0" encoding="cp500"?><a/>', "names 'cp500' but the file is not"),
-        (b'<?xml version="1.0" encoding="shift_jis"?><a>\x81</a>', "not valid shift_jis"),
+        (b'<?xml version="1.0" encoding="rot13"?><a/>', UNSUPPORTED, "'rot13' is not supported"),
+        (b'<?xml version="1.0" encoding="no-such"?><a/>', UNSUPPORTED, "'no-such' is not supported"),
+        (b'<?xml version="1.0" encoding="UTF-7"?><a/>', UNSUPPORTED, "'UTF-7' is not supported"),
+        (b'<?xml version="1.0" encoding="UTF-16"?><a/>', MISMATCH, "names 'UTF-16' but the file is not"),
+        (b'<?xml version="1.0" encoding="cp500"?><a/>', MISMATCH, "names 'cp500' but the file is not"),
+        (
+            b'<?xml version="1.0" encoding="shift_jis"?><a>\x81</a>',
+            XmlProblem.UNDECODABLE,
+            r"not valid shift_jis \(byte 45\)",
+        ),
     ],
 )
-def test_documents_in_unusable_encodings_are_refused(content, message):
-    with pytest.raises(InvoiceXMLError, match=message):
+def test_documents_in_unusable_encodings_are_refused(content, problem, message):
+    with refused(problem, message):
         document_as_utf8(content)
 
 

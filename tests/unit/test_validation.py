@@ -28,8 +28,9 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from finizi_b4b.errors import ToolError
 from finizi_b4b.router import ToolRouter
 from finizi_b4b.schemas import load_definitions
+from finizi_b4b.tools.messages import argument_problem as said
+from finizi_b4b.tools.pattern_words import PHRASES
 from finizi_b4b.validation import (
-    FORMS,
     ID_PATTERN,
     SchemaNotSupported,
     Validator,
@@ -147,7 +148,7 @@ def test_an_unsupported_keyword_is_refused_not_ignored():
 
 def test_messages_name_the_place_and_never_the_value():
     validator = Validator(DEFINITIONS["login"]["inputSchema"])
-    problems = [str(p) for p in validator.problems({"phone": "S3cret-value" * 20, "password": 5, "otp": 1})]
+    problems = [said(p) for p in validator.problems({"phone": "S3cret-value" * 20, "password": 5, "otp": 1})]
     assert problems == [
         "$: Additional properties are not allowed ('otp' was unexpected)",
         "$.password: must be of type string",
@@ -158,9 +159,9 @@ def test_messages_name_the_place_and_never_the_value():
 
 def test_booleans_are_not_integers_and_integral_floats_are():
     validator = Validator({"type": "object", "properties": {"n": {"type": "integer", "minimum": 1}}})
-    assert [str(p) for p in validator.problems({"n": True})] == ["$.n: must be of type integer"]
+    assert [said(p) for p in validator.problems({"n": True})] == ["$.n: must be of type integer"]
     assert validator.problems({"n": 2.0}) == []
-    assert [str(p) for p in validator.problems({"n": 0})] == ["$.n: must be >= 1"]
+    assert [said(p) for p in validator.problems({"n": 0})] == ["$.n: must be >= 1"]
 
 
 # -- whole values: a trailing newline never passes ------------------------------------------
@@ -204,7 +205,7 @@ def test_the_pattern_is_never_tried_on_a_string_over_its_max_length(monkeypatch)
         raise AssertionError("a pattern was tried on a string already too long")
 
     monkeypatch.setattr(validator, "_pattern", never)
-    assert [str(p) for p in validator.problems({"s": "a" * 100_000 + "!"})] == [
+    assert [said(p) for p in validator.problems({"s": "a" * 100_000 + "!"})] == [
         "$.s: must be at most 10 characters long"
     ]
 
@@ -212,7 +213,7 @@ def test_the_pattern_is_never_tried_on_a_string_over_its_max_length(monkeypatch)
 def test_an_array_over_max_items_is_not_looked_into():
     validator = Validator(DEFINITIONS["list_invoices"]["inputSchema"])
     huge = [[[]]] * 200_000  # every item would be a problem of its own
-    problems = [str(p) for p in validator.problems({"entity_id": UUID, "fields": huge})]
+    problems = [said(p) for p in validator.problems({"entity_id": UUID, "fields": huge})]
     assert problems == ["$.fields: must have at most 15 items"]
 
 
@@ -253,10 +254,12 @@ def test_unique_items_is_linear_and_any_depth():
 def test_nan_and_infinity_are_refused(value):
     search = Validator(DEFINITIONS["search_similar_products"]["inputSchema"])
     base = {"entity_id": UUID, "query": "giấy in"}
-    assert [str(p) for p in search.problems({**base, "min_similarity": value})] == [
+    assert [said(p) for p in search.problems({**base, "min_similarity": value})] == [
         "$.min_similarity: must be a finite number"
     ]
-    assert [str(p) for p in search.problems({**base, "top_k": value})] == ["$.top_k: must be a finite number"]
+    assert [said(p) for p in search.problems({**base, "top_k": value})] == [
+        "$.top_k: must be a finite number"
+    ]
     # jsonschema's default takes NaN for a number within [0, 1]: refusing it is our rule (the reference too).
     schema = DEFINITIONS["search_similar_products"]["inputSchema"]
     if math.isnan(value):
@@ -274,14 +277,14 @@ def test_a_pattern_is_explained_in_plain_words(tool, key, value):
     base = schema.get("examples", [{}])[0]
     for bad in ("x/../y", value + "\n", ["a list"], 12.5):
         (problem,) = Validator(schema).problems({**base, key: bad})
-        assert str(problem) == f"$.{key}: must be {FORMS[key]}"
-        assert pattern not in str(problem) and "^" not in str(problem)
+        assert said(problem) == f"$.{key}: must be {PHRASES[key]}"
+        assert pattern not in said(problem) and "^" not in said(problem)
 
 
 def test_the_example_wording():
     validator = Validator(DEFINITIONS["get_invoice"]["inputSchema"])
     problems = validator.problems({"entity_id": "../x", "invoice_id": 7})
-    assert [str(p) for p in problems] == [
+    assert [said(p) for p in problems] == [
         "$.entity_id: must be an id as shown by list_entities",
         "$.invoice_id: must be an id as shown by list_invoices",
     ]
@@ -291,7 +294,7 @@ def test_unexpected_names_are_cut_short_and_escaped():
     validator = Validator(DEFINITIONS["whoami"]["inputSchema"])
     arguments = {"a\nb" + "x" * 100: 1, **{f"k{i}": i for i in range(100)}}
     (problem,) = validator.problems(arguments)
-    text = str(problem)
+    text = said(problem)
     assert "\n" not in text and "x" * 41 not in text and "and 96 more" in text
     assert len(text) < 400
 

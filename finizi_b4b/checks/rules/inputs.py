@@ -61,7 +61,8 @@ def bounds(ctx: Context, path: Path, where: str, sub: dict[str, Any]) -> Iterato
 
 
 def input_property(ctx: Context, path: Path, here: str, name: str, prop: dict[str, Any]) -> Iterator[Problem]:
-    from finizi_b4b.validation import FORMS, ID_MAX_LENGTH, is_id_schema
+    from finizi_b4b.tools.pattern_words import PHRASES
+    from finizi_b4b.validation import ID_MAX_LENGTH, is_id_schema
 
     if name.endswith("_id") and name != "tax_id" and not is_id_schema(prop):
         yield ctx.problem(
@@ -76,11 +77,12 @@ def input_property(ctx: Context, path: Path, here: str, name: str, prop: dict[st
         yield ctx.problem(
             path, f"{here}/pattern", "ids need a pattern, so that nothing like ../ reaches a URL path"
         )
-    if "pattern" in prop and name not in FORMS:
+    if "pattern" in prop and name not in PHRASES:
         yield ctx.problem(
             path,
             f"{here}/pattern",
-            f"no plain words for messages about {name!r}: add it to FORMS in finizi_b4b/validation.py",
+            f"no plain words for messages about {name!r}: add it to PHRASES in "
+            "finizi_b4b/tools/pattern_words.py",
         )
     if name in PAGE_SIZES and "maximum" not in prop:
         yield ctx.problem(path, f"{here}/maximum", "page sizes need a maximum")

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from finizi_b4b.einvoice_xml import InvoiceXMLError, parse_einvoice
+from finizi_b4b.einvoice_xml import InvoiceXMLError, XmlProblem, parse_einvoice
 from finizi_b4b.sandbox.context import SETTINGS, STATE
 from finizi_b4b.sandbox.data import make_invoice
 from finizi_b4b.sandbox.jobs import queue_job
@@ -31,9 +31,34 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 TOO_LARGE = "The file is too large: e-invoice XML uploads are limited to 5 MB"
 routes = web.RouteTableDef()
 
+# The backend's own words for an e-invoice it cannot read (the server words the same codes for itself, in
+# finizi_b4b.tools.messages); a problem without words here is named by its code.
+_XML_DETAIL = {
+    XmlProblem.NOT_WELL_FORMED: "not well-formed XML (line {line}, column {column})",
+    XmlProblem.DOCTYPE: "DOCTYPE is not allowed",
+    XmlProblem.ENTITY: "entities are not allowed",
+    XmlProblem.WRONG_ROOT: "the root element is <{value}>, not <HDon>",
+    XmlProblem.MISSING: "{path} is missing",
+    XmlProblem.EMPTY: "{path} is empty",
+    XmlProblem.NOT_A_VAT_RATE: "{path} {value!r} is not a VAT rate in use",
+    XmlProblem.LINE_MISMATCH: "{path} is {found}, not {expected}",
+    XmlProblem.BEFORE_TAX_MISMATCH: "{path} is {found}, not {expected}",
+    XmlProblem.TOTAL_MISMATCH: "{path} is {found}, not {expected}",
+}
+
 
 def _number(value: Any) -> int | float:
     return int(value) if value == int(value) else float(value)
+
+
+def _xml_detail(exc: InvoiceXMLError) -> str:
+    """The 422 detail for an e-invoice the sandbox cannot read, in the backend's words."""
+    template = _XML_DETAIL.get(exc.problem)
+    if template is None:
+        where = exc.facts.get("path")
+        said = exc.problem.value.replace("_", " ")
+        return f"Invalid e-invoice XML: {where}: {said}." if where else f"Invalid e-invoice XML: {said}."
+    return f"Invalid e-invoice XML: {template.format(**exc.facts)}."
 
 
 def direction_for(entity_tax_id: str, seller_tax_id: str | None, buyer_tax_id: str | None) -> int | None:
@@ -67,7 +92,7 @@ async def import_invoice_xml(request: web.Request) -> web.Response:
     try:
         parsed = parse_einvoice(content)
     except InvoiceXMLError as exc:
-        raise error(422, f"Invalid e-invoice XML: {exc}") from None
+        raise error(422, _xml_detail(exc)) from None
     direction = direction_for(entity["tax_id"], parsed.seller.tax_id, parsed.buyer.tax_id)
     if direction is None:
         raise error(

@@ -1,10 +1,17 @@
-"""Whole-value regex patterns in plain words, for people reading the tool reference.
+"""Patterns in plain words: the phrase for a known property, else the pattern's structure described.
+
+The one place where a regex becomes words, for the messages of the argument
+validator (``finizi_b4b.tools.messages``: "$.invoice_number: must be an invoice
+number (SHDon) of 1 to 12 digits") and for the tool reference
+(``finizi_b4b.devtools.reference``). :func:`form_words` chooses: the phrase in
+:data:`PHRASES` for a property known by name, else :func:`describe_pattern`,
+else None (the caller says the value "does not have the expected form").
 
 ``describe_pattern("^[0-9]{1,12}$")`` is "1 to 12 digits". Only the small part of
 regex syntax the tool schemas use is read: literals, character classes (ranges,
 negation, ``\\d``), groups, alternatives and counts. Anything else raises
 ``ValueError``, so that a caller can fall back to other words instead of
-printing the regex.
+printing the regex. A pattern is never shown as it is.
 """
 
 from __future__ import annotations
@@ -14,7 +21,21 @@ from typing import Any
 
 import attrs
 
-__all__ = ["describe_pattern"]
+__all__ = ["PHRASES", "describe_pattern", "form_words"]
+
+# What a property whose form is a pattern must be, by the property's name ("must be ..."). check-schemas
+# holds every pattern of an input schema to having a phrase here.
+PHRASES: dict[str, str] = {
+    "entity_id": "an id as shown by list_entities",
+    "invoice_id": "an id as shown by list_invoices",
+    "vendor_id": "an id as shown by list_vendors",
+    "tax_id": "a tax id (MST): 10 to 14 digits, optionally followed by a dash and a 3-digit branch number",
+    "phone": "a Vietnamese phone number such as +84909495665 or 0909 495 665",
+    "email": "an email address such as name@example.com",
+    "invoice_series": "an invoice series (KHHDon) of up to 12 capital letters and digits, such as C25TAA",
+    "invoice_number": "an invoice number (SHDon) of 1 to 12 digits",
+    "status": "a short lower-case word such as draft, issued, validated, paid or cancelled",
+}
 
 _Count = tuple[int, int | None]  # least and most repetitions (None: no limit)
 _Item = tuple[str, Any, _Count]  # ("text", str, count), ("class", (negated, parts), count), ("group", ...)
@@ -218,3 +239,15 @@ def describe_pattern(pattern: str) -> str:
     if reader.pos != len(reader.text):
         raise _Unreadable("trailing text")
     return _alternatives_words(options, inner=False)
+
+
+def form_words(name: str | None, pattern: str) -> str | None:
+    """What a value of the property ``name`` (None: not a named property) matching ``pattern`` is, as a
+    noun phrase: the phrase for a known property, else the pattern's structure, else None."""
+    phrase = PHRASES.get(name) if name is not None else None
+    if phrase is not None:
+        return phrase
+    try:
+        return describe_pattern(pattern)
+    except ValueError:
+        return None
