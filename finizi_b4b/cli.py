@@ -125,8 +125,9 @@ def _check_schemas(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     setup_logging(_log_level(args, "WARNING"))
     from finizi_b4b.cassette import run_replay
+    from finizi_b4b.server import build_server
 
-    return run_replay(args.cassettes, against=args.against)
+    return run_replay(args.cassettes, make_server=build_server, against=args.against)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""Local paths and file names as text: expanded without surprises, checked, and escaped for logs.
+"""Local paths and file names as text: expanded, checked, escaped; why a local file could not be read.
 
 A name read from the disk is bytes. Python hands back the bytes that are not
 UTF-8 as lone surrogates (PEP 383): a file unzipped on Linux from a Vietnamese
@@ -17,12 +17,22 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from finizi_b4b.errors import ToolError
 
-__all__ = ["BadPath", "EscapedLogs", "expand", "is_text", "sendable_errors", "shown"]
+__all__ = [
+    "BadPath",
+    "EscapedLogs",
+    "FileProblem",
+    "absolute",
+    "expand",
+    "is_text",
+    "sendable_errors",
+    "shown",
+]
 
 # C0 and C1 control characters, DEL, and the lone surrogates that stand for bytes that were not UTF-8.
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -30,6 +40,19 @@ _SHOWN_AT_MOST = 300
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+class FileProblem(StrEnum):
+    """Why the XML of an import could not be read; the comment names the facts each carries."""
+
+    NO_FILE = "no_file"  # path
+    SYMBOLIC_LINK = "symbolic_link"  # path
+    NOT_A_FILE = "not_a_file"  # path (a folder, a device, a FIFO...)
+    UNREADABLE = "unreadable"  # path, reason (the system's)
+    TOO_LARGE = "too_large"  # path, size, limit
+    GREW_TOO_LARGE = "grew_too_large"  # path, limit: over the limit when read, though not when opened
+    TEXT_TOO_LARGE = "text_too_large"  # limit: xml_content, as UTF-8
+    UTF8_TOO_LARGE = "utf8_too_large"  # limit: a file's content once brought to UTF-8
 
 
 class BadPath(ValueError):
@@ -75,6 +98,15 @@ def sendable_errors(read: Callable[P, T]) -> Callable[P, T]:
             raise
 
     return reading
+
+
+def absolute(raw: str) -> Path | None:
+    """``raw`` with ``~`` expanded, when it is an absolute path that can be; else None."""
+    try:
+        path = expand(raw)
+    except BadPath:
+        return None
+    return path if path.is_absolute() else None
 
 
 def expand(text: str) -> Path:

@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -180,24 +181,31 @@ def _live_arguments(arguments: dict[str, Any], settings: Settings) -> dict[str, 
     return arguments
 
 
-async def replay_file(path: str | os.PathLike[str], *, against: str | None = None) -> list[CallOutcome]:
-    """Replay every call of a cassette through a real in-process client session per recorded session."""
+ServerFactory = Callable[..., Any]
+"""Makes the server to replay through (``finizi_b4b.server.build_server``): settings, then
+``transport_factory=`` the transport of the replay."""
+
+
+async def replay_file(
+    path: str | os.PathLike[str], *, make_server: ServerFactory, against: str | None = None
+) -> list[CallOutcome]:
+    """Replay every call of a cassette through a real in-process client session per recorded session,
+    each with a server made by ``make_server``."""
     name = Path(path).name
     outcomes: list[CallOutcome] = []
     calls = read_cassette(path)
     with tempfile.TemporaryDirectory(prefix="finizi-b4b-replay-") as tmp:
         for session in sessions(calls):
-            outcomes += await _replay_session(name, session, Path(tmp), against)
+            outcomes += await _replay_session(name, session, Path(tmp), against, make_server)
     return outcomes
 
 
 async def _replay_session(
-    name: str, session: list[dict[str, Any]], workdir: Path, against: str | None
+    name: str, session: list[dict[str, Any]], workdir: Path, against: str | None, make_server: ServerFactory
 ) -> list[CallOutcome]:
     from mcp import Client
 
     from finizi_b4b.runtime import default_transport
-    from finizi_b4b.server import build_server
 
     replay: ReplayTransport | None = None
     if against:
@@ -212,7 +220,7 @@ async def _replay_session(
         factory = lambda _settings, t=replay: t  # noqa: E731
     outcomes: list[CallOutcome] = []
     files = RecordedFiles(session, workdir)
-    async with Client(build_server(settings, transport_factory=factory), mode="legacy") as client:
+    async with Client(make_server(settings, transport_factory=factory), mode="legacy") as client:
         for call in session:
             arguments = files.arguments(call["arguments"])
             if replay is not None:
@@ -228,14 +236,14 @@ async def _replay_session(
     return outcomes
 
 
-def run_replay(paths: list[str], *, against: str | None = None) -> int:
+def run_replay(paths: list[str], *, make_server: ServerFactory, against: str | None = None) -> int:
     """The ``finizi-b4b replay`` command: 0 if every call matches, 1 if one differs, 2 if it cannot run."""
     import anyio
 
     outcomes: list[CallOutcome] = []
     for path in paths:
         try:
-            outcomes += anyio.run(lambda p=path: replay_file(p, against=against))
+            outcomes += anyio.run(lambda p=path: replay_file(p, make_server=make_server, against=against))
         except (CassetteError, OSError) as exc:
             print(f"finizi-b4b replay: {exc}", file=sys.stderr)
             return 2

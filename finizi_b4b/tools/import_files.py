@@ -20,7 +20,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,13 @@ from finizi_b4b.einvoice_xml import (
     text_as_utf8,
 )
 from finizi_b4b.errors import ErrorCode, ToolError
-from finizi_b4b.paths import BadPath, expand, sendable_errors, shown
+from finizi_b4b.paths import FileProblem, absolute, sendable_errors, shown
+from finizi_b4b.tools import messages
 from finizi_b4b.tools.rules import AbsolutePaths
 
 __all__ = [
     "MAX_XML_BYTES",
-    "FileProblem",
     "as_utf8",
-    "expanded",
     "identify",
     "load_xml_file",
     "parse",
@@ -56,19 +54,6 @@ __all__ = [
 MAX_XML_BYTES = 5 * 1024 * 1024
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1024 * 1024
-
-
-class FileProblem(StrEnum):
-    """Why the XML of an import could not be read; the comment names the facts each carries."""
-
-    NO_FILE = "no_file"  # path
-    SYMBOLIC_LINK = "symbolic_link"  # path
-    NOT_A_FILE = "not_a_file"  # path (a folder, a device, a FIFO...)
-    UNREADABLE = "unreadable"  # path, reason (the system's)
-    TOO_LARGE = "too_large"  # path, size, limit
-    GREW_TOO_LARGE = "grew_too_large"  # path, limit: over the limit when read, though not when opened
-    TEXT_TOO_LARGE = "text_too_large"  # limit: xml_content, as UTF-8
-    UTF8_TOO_LARGE = "utf8_too_large"  # limit: a file's content once brought to UTF-8
 
 
 # The error code of each: a file that is not there to read, or one too large to send.
@@ -85,18 +70,7 @@ _CODES = {
 
 
 def _refused(problem: FileProblem, **facts: Any) -> ToolError:
-    from finizi_b4b.tools import messages
-
     return ToolError(_CODES[problem], messages.file_problem(problem, facts))
-
-
-def expanded(raw: str) -> Path | None:
-    """``raw`` with ``~`` expanded, when it is an absolute path that can be; else None."""
-    try:
-        path = expand(raw)
-    except BadPath:
-        return None
-    return path if path.is_absolute() else None
 
 
 def _open(path: Path) -> int:
@@ -137,10 +111,8 @@ def read_xml_file(raw_path: str) -> tuple[str, bytes]:
     """
     breach = next(AbsolutePaths("file_path").breaches({"file_path": raw_path}), None)
     if breach is not None:  # the tool's rules refuse such a path first; this is for any other caller
-        from finizi_b4b.tools import messages
-
         raise messages.invalid_arguments_error([messages.breach(breach)])
-    path = expanded(raw_path)
+    path = absolute(raw_path)
     assert path is not None
     fd = _open(path)
     try:
@@ -155,8 +127,6 @@ def read_xml_file(raw_path: str) -> tuple[str, bytes]:
 
 
 def _unusable(exc: InvoiceXMLError) -> ToolError:
-    from finizi_b4b.tools import messages
-
     return ToolError(ErrorCode.INVALID_XML, messages.unusable_xml(exc))
 
 

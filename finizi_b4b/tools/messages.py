@@ -9,7 +9,7 @@ server can be read (and reviewed) in one file.
 Below them, the modules that check what a model sends report codes with facts
 as well, and are worded here by tables keyed by those codes: the e-invoice XML
 reader (:class:`~finizi_b4b.einvoice_xml.XmlProblem`), the file reader of
-imports (:class:`~finizi_b4b.tools.import_files.FileProblem`) and the argument
+imports (:class:`~finizi_b4b.paths.FileProblem`) and the argument
 validator (:class:`~finizi_b4b.validation.Keyword`, with the patterns put in
 words by :mod:`finizi_b4b.tools.pattern_words`).
 """
@@ -30,7 +30,7 @@ from finizi_b4b.api.untrusted import quote
 from finizi_b4b.einvoice_xml import VAT_RATES, InvoiceXMLError, XmlProblem
 from finizi_b4b.einvoice_xml.problems import shown as _cut
 from finizi_b4b.errors import ErrorCode, ToolError
-from finizi_b4b.tools.import_files import FileProblem
+from finizi_b4b.paths import FileProblem
 from finizi_b4b.tools.pattern_words import form_words
 from finizi_b4b.tools.rules import Breach, Kind
 from finizi_b4b.validation import ArgumentProblem, Keyword
@@ -485,7 +485,7 @@ def unusable_xml(exc: InvoiceXMLError) -> str:
     return f"The XML is not usable: {xml_problem(exc)} Nothing was uploaded."
 
 
-# What reading a local file for an import says, by its code (finizi_b4b.tools.import_files.FileProblem).
+# What reading a local file for an import says, by its code (finizi_b4b.paths.FileProblem).
 _FILES: dict[FileProblem, Callable[[Mapping[str, Any]], str]] = {
     FileProblem.NO_FILE: lambda f: f"No file at {f['path']}. Check the path and try again.",
     FileProblem.SYMBOLIC_LINK: lambda f: (

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 import attrs
 
+from finizi_b4b.paths import absolute
+
 __all__ = [
     "RANGES",
     "AbsolutePaths",
@@ -104,8 +106,6 @@ class AbsolutePaths:
     name: str
 
     def breaches(self, args: Mapping[str, Any]) -> Iterator[Breach]:
-        from finizi_b4b.tools.import_files import expanded
-
         value = args.get(self.name)
         paths = [(self.name, value)] if isinstance(value, str) else []
         if isinstance(value, list):
@@ -115,7 +115,7 @@ class AbsolutePaths:
         for where, path in paths:
             if "\x00" in path:
                 yield Breach(Kind.NUL_CHARACTER, (where,))
-            elif expanded(path) is None:
+            elif absolute(path) is None:
                 yield Breach(Kind.NOT_ABSOLUTE, (where,))
 
 

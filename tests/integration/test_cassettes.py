@@ -17,6 +17,7 @@ import pytest
 from finizi_b4b.api.redact import is_marker
 from finizi_b4b.cassette import read_cassette, replay_file
 from finizi_b4b.cassette.format import RECORDED_HEADERS
+from finizi_b4b.server import build_server
 from tests.conftest import holds_secret, string_leaves
 
 CASSETTES = sorted((Path(__file__).resolve().parents[1] / "cassettes").glob("*.jsonl"))
@@ -25,7 +26,10 @@ CASES = [(path, call["seq"], call["tool"]) for path in CASSETTES for call in rea
 
 @functools.cache
 def replayed(path: Path) -> dict[int, object]:
-    return {outcome.seq: outcome for outcome in anyio.run(replay_file, path)}
+    return {
+        outcome.seq: outcome
+        for outcome in anyio.run(functools.partial(replay_file, path, make_server=build_server))
+    }
 
 
 def test_the_three_cassettes_exist():

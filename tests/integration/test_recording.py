@@ -79,7 +79,7 @@ async def test_a_recorded_session_replays_all_ok(cassette):
     refresh = [x for c in calls for x in c["exchanges"] if x["request"]["path"] == "/api/v1/auth/refresh"]
     assert len(refresh) == 1, "the recording holds the refresh after expiry"
     assert calls[7]["exchanges"][-1]["request"]["upload"]["filename"] == "C26REC.xml"
-    outcomes = await replay_file(cassette)
+    outcomes = await replay_file(cassette, make_server=build_server)
     assert len(outcomes) == 13
     assert failed(outcomes) == []
 
@@ -106,7 +106,7 @@ async def test_a_changed_response_shows_a_diff_naming_the_tool(cassette):
         call["exchanges"][0]["response"]["json"][0]["name"] = "Công ty Đổi Tên"
 
     rewrite(cassette, rename)
-    bad = [o for o in await replay_file(cassette) if not o.ok]
+    bad = [o for o in await replay_file(cassette, make_server=build_server) if not o.ok]
     assert [o.tool for o in bad] == ["list_entities"]
     report = bad[0].describe()
     assert "list_entities" in report
@@ -123,7 +123,7 @@ async def test_a_deleted_exchange_is_reported_as_a_missing_request(cassette, wor
         del call["exchanges"][0]
 
     rewrite(cassette, drop)
-    bad = [o for o in await replay_file(cassette) if not o.ok]
+    bad = [o for o in await replay_file(cassette, make_server=build_server) if not o.ok]
     assert [o.tool for o in bad] == ["list_invoices"]
     assert f"request not in the cassette: GET /api/v1/entities/{world.big}/invoices?page=1" in bad[0].report
 
@@ -134,7 +134,7 @@ async def test_a_request_that_changed_is_reported_with_what_changed(cassette):
         call["arguments"]["page_size"] = 4
 
     rewrite(cassette, change)
-    bad = [o for o in await replay_file(cassette) if not o.ok]
+    bad = [o for o in await replay_file(cassette, make_server=build_server) if not o.ok]
     assert [o.tool for o in bad] == ["list_invoices"]
     assert "request not in the cassette" in bad[0].report
     assert "page_size=4" in bad[0].report and "(the cassette holds GET" in bad[0].report
@@ -145,14 +145,14 @@ async def test_replay_needs_no_network(cassette, monkeypatch):
         raise AssertionError("replay opened a real transport")
 
     monkeypatch.setattr("finizi_b4b.runtime.default_transport", no_network)
-    assert failed(await replay_file(cassette)) == []
+    assert failed(await replay_file(cassette, make_server=build_server)) == []
 
 
 async def test_an_unknown_format_version_is_refused(tmp_path):
     path = tmp_path / "future.jsonl"
     path.write_text(json.dumps({"version": 99, "tool": "whoami"}) + "\n")
     with pytest.raises(CassetteError, match="format version 99 is not supported"):
-        await replay_file(path)
+        await replay_file(path, make_server=build_server)
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -197,9 +197,11 @@ async def test_replay_against_a_live_sandbox_reports_differences(tmp_path, world
     monkeypatch.setenv("FINIZI_PHONE", DEMO_ADMIN.phone)
     monkeypatch.setenv("FINIZI_PASSWORD", DEMO_ADMIN.password)
     async with Sandbox(seed=0) as same:
-        assert failed(await replay_file(path, against=same.url)) == []
+        assert failed(await replay_file(path, make_server=build_server, against=same.url)) == []
     async with Sandbox(seed=1) as other:
-        bad = [o.tool for o in await replay_file(path, against=other.url) if not o.ok]
+        bad = [
+            o.tool for o in await replay_file(path, make_server=build_server, against=other.url) if not o.ok
+        ]
     assert bad == ["login", "list_entities", "get_entity"]  # other ids, other data
 
 
@@ -225,7 +227,7 @@ async def test_serve_records_when_the_environment_says_so(sandbox, tmp_path):
     assert [c["seq"] for c in calls] == [1, 2]
     text = path.read_text(encoding="utf-8")
     assert all(secret not in text for secret in [DEMO_ADMIN.password, *sandbox.issued_tokens])
-    assert failed(await replay_file(path)) == []
+    assert failed(await replay_file(path, make_server=build_server)) == []
 
 
 # -- automatic sign-in ---------------------------------------------------------------
@@ -252,13 +254,15 @@ async def test_a_session_that_signed_in_by_itself_replays_the_same(sandbox, worl
     assert calls[0]["signin"] == {"phone": DEMO_ADMIN.phone, "password": "[REDACTED:password-1]"}
     assert ["signin" in c for c in calls] == [True, False, False], "said once"
     assert DEMO_ADMIN.password not in path.read_text(encoding="utf-8")
-    assert failed(await replay_file(path)) == []
+    assert failed(await replay_file(path, make_server=build_server)) == []
 
     rewrite(path, lambda lines: lines[0].pop("signin"))  # as recorded before lines said it
-    assert failed(await replay_file(path)) == [], "the sign-in exchange of whoami tells"
+    assert failed(await replay_file(path, make_server=build_server)) == [], (
+        "the sign-in exchange of whoami tells"
+    )
 
     rewrite(path, lambda lines: lines[0].update(signin=None))
-    bad = [o for o in await replay_file(path) if not o.ok]
+    bad = [o for o in await replay_file(path, make_server=build_server) if not o.ok]
     assert [o.tool for o in bad][:2] == ["whoami", "get_entity"], "replayed with no credentials"
 
 
@@ -271,13 +275,13 @@ async def test_a_session_without_credentials_replays_without_them(sandbox, tmp_p
     calls = read_cassette(path)
     assert calls[0]["signin"] is None
     assert calls[0]["result"]["isError"] is True
-    assert failed(await replay_file(path)) == []
+    assert failed(await replay_file(path, make_server=build_server)) == []
 
     def configured(lines):
         lines[0]["signin"] = {"phone": DEMO_ADMIN.phone, "password": "[REDACTED:password-2]"}
 
     rewrite(path, configured)
-    bad = [o for o in await replay_file(path) if not o.ok]
+    bad = [o for o in await replay_file(path, make_server=build_server) if not o.ok]
     assert [o.tool for o in bad][:1] == ["whoami"], "a replay with credentials signs in where none did"
 
 
@@ -298,10 +302,12 @@ async def test_a_preview_and_a_batch_replay_once_their_files_are_gone(sandbox, w
     batch = calls[2]["result"]["structuredContent"]["data"]["files"]
     expected = [(str(first), "already_imported"), (str(second), "imported")]
     assert [(f["file"], f["outcome"]) for f in batch] == expected
-    assert failed(await replay_file(path)) == [], "the preview's file is the one the next call uploaded"
+    assert failed(await replay_file(path, make_server=build_server)) == [], (
+        "the preview's file is the one the next call uploaded"
+    )
 
     rewrite(path, lambda lines: lines.__delitem__(slice(1, None)))  # a lone preview: its file was never kept
-    bad = [o for o in await replay_file(path) if not o.ok]
+    bad = [o for o in await replay_file(path, make_server=build_server) if not o.ok]
     assert [(o.tool, o.seq) for o in bad] == [("import_invoice_xml", 1)]
 
 
@@ -401,13 +407,13 @@ async def test_a_retried_write_re_sends_the_same_idempotency_key(sandbox, world,
     assert "error" in lost and answered["response"]["status"] == 201
     keys = [x["request"]["headers"]["Idempotency-Key"] for x in (lost, answered)]
     assert keys == ["[idempotency-key-1]", "[idempotency-key-1]"]
-    assert failed(await replay_file(path)) == []
+    assert failed(await replay_file(path, make_server=build_server)) == []
 
     def new_key_on_retry(calls):
         calls[-1]["exchanges"][1]["request"]["headers"]["Idempotency-Key"] = "[idempotency-key-2]"
 
     rewrite(path, new_key_on_retry)
-    bad = [o for o in await replay_file(path) if not o.ok]
+    bad = [o for o in await replay_file(path, make_server=build_server) if not o.ok]
     assert [o.tool for o in bad] == ["import_invoice_xml"]
     changed = "header Idempotency-Key: recorded '[idempotency-key-2]', sent '[idempotency-key-1]'"
     assert changed in bad[0].report
@@ -422,7 +428,7 @@ async def test_replay_notices_a_dropped_entity_header(cassette, world, monkeypat
         return tuple((k, v) for k, v in real(request, **kwargs) if k.lower() != "x-entity-id")
 
     monkeypatch.setattr(api_client, "api_headers", without_entity)
-    bad = [o for o in await replay_file(cassette) if not o.ok]
+    bad = [o for o in await replay_file(cassette, make_server=build_server) if not o.ok]
     assert {o.tool for o in bad} >= {"get_entity", "list_invoices", "import_invoice_xml", "list_vendors"}
     assert f"header X-Entity-Id: recorded '{world.big}', sent none" in bad[0].report
 
@@ -435,9 +441,11 @@ async def test_a_version_1_cassette_replays_without_headers(cassette):
                 del request["headers"]
 
     rewrite(cassette, as_version_1)
-    assert failed(await replay_file(cassette)) == []
+    assert failed(await replay_file(cassette, make_server=build_server)) == []
     rewrite(cassette, lambda calls: [call.update(version=2) for call in calls])
-    assert len(failed(await replay_file(cassette))) >= 10, "version 2 compares the headers"
+    assert len(failed(await replay_file(cassette, make_server=build_server))) >= 10, (
+        "version 2 compares the headers"
+    )
 
 
 # -- the scenarios the cassettes are recorded from ----------------------------------
