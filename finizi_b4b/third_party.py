@@ -7,7 +7,7 @@ result goes out, its free-text fields (names, addresses, descriptions, notes:
 
 - a field that reads like instructions to an AI model (role markers, "ignore
   previous instructions", chat-template tokens, tool-call markup, sentences
-  addressed to an assistant; see ``untrusted.PATTERNS``) is kept as data, and
+  addressed to an assistant; see ``api/instructions.py``) is kept as data, and
   the result gets a ``warnings`` entry naming the record and the field;
 - in lockdown mode, the free text of notes (:data:`NOTES`) is withheld, and a
   line description is cut to the product name it starts with, unless the call
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from finizi_b4b.api.untrusted import instruction_like
+from finizi_b4b.api.instructions import any_instruction_like, instruction_like
 
 __all__ = ["FREE_TEXT", "MAX_WARNINGS", "NOTES", "flag", "lock_down"]
 
@@ -40,8 +40,28 @@ def _record(node: dict[str, Any]) -> Any:
     return next((node[key] for key in _RECORD_KEYS if isinstance(node.get(key), str | int)), None)
 
 
+def _free_texts(payload: dict[str, Any]) -> list[str]:
+    texts: list[str] = []
+    stack: list[Any] = [payload]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str):
+                    if key in FREE_TEXT:
+                        texts.append(value)
+                elif isinstance(value, dict | list):
+                    stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(item for item in node if isinstance(item, dict | list))
+    return texts
+
+
 def flag(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Warnings for the free-text fields of ``payload`` that read like instructions to a model."""
+    texts = _free_texts(payload)
+    if not texts or not any_instruction_like(texts):
+        return []  # the common case: one search over every free-text field at once
     found: list[dict[str, Any]] = []
     stack: list[tuple[Any, str, Any]] = [(payload, "", None)]
     while stack:

@@ -21,10 +21,11 @@ import email.utils
 import hashlib
 import logging
 import math
+import re
 import time
 from typing import Any
 
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 
 from finizi_b4b.api.errors import (
     ApiError,
@@ -86,12 +87,16 @@ def is_strict_json(value: Any) -> bool:
     return True
 
 
-def _may_hold_non_finite(value: Any) -> bool:
-    """A cheap, exact-when-false test: pydantic-core writes a non-finite float as a bare ``NaN`` or
-    ``Infinity``, so when neither word appears in the value written back (in Rust, a fraction of a
-    Python walk), there is none; when one does (it may be inside a string), the walk decides."""
-    text = to_json(value)
-    return b"NaN" in text or b"Infinity" in text
+# What a JSON number must hold to overflow a float: an exponent of three digits or more, or over 300
+# digits in a row, where a value starts (the start, or after ":", "," or "["). Where the body has
+# neither, no number in it can have become an infinity (strings may match too: the walk then decides).
+_HUGE_NUMBER = re.compile(rb"(?:^|[:,\[])\s*+-?(?:[0-9]++(?:\.[0-9]++)?[eE][+-]?[0-9]{3}|[0-9.]{300})")
+
+
+def _may_hold_non_finite(body: bytes) -> bool:
+    """A cheap, exact-when-false test on the body as sent (one C-level scan); when it is true (the
+    bytes may be inside a string), the walk of the value decides."""
+    return _HUGE_NUMBER.search(body) is not None
 
 
 def parse_json(body: bytes) -> Any:
@@ -110,7 +115,7 @@ def parse_json(body: bytes) -> Any:
             raise NotStrictJson("NaN or Infinity") from None
         raise
     # 1e999 parses to inf even with allow_inf_nan=False.
-    if _may_hold_non_finite(value) and not is_strict_json(value):
+    if _may_hold_non_finite(body) and not is_strict_json(value):
         raise NotStrictJson("a number out of range")
     return value
 

@@ -16,14 +16,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finizi_b4b.api.untrusted import (
+from finizi_b4b.api.instructions import (
     FLAG_LIMIT,
     PATTERNS,
     REASONS,
+    instruction_like,
+)
+from finizi_b4b.api.untrusted import (
     clean,
     clean_filename,
     clean_json,
-    instruction_like,
     is_valid_text,
     json_text_is_clean,
     quote,
