@@ -82,6 +82,8 @@ FORMS: dict[str, str] = {
     "invoice_series": "an invoice series (KHHDon) of up to 12 capital letters and digits, such as C25TAA",
     "invoice_number": "an invoice number (SHDon) of 1 to 12 digits",
     "status": "a short lower-case word such as draft, issued, validated, paid or cancelled",
+    "period": "a month as YYYY-MM or a quarter as YYYY-Qn, such as 2026-03 or 2026-Q1",
+    "account": "an account code of up to 32 letters, digits, dots, dashes or underscores, such as 1331",
 }
 
 # Formats asserted (as jsonschema's format checker does); any other format is refused when compiled.
