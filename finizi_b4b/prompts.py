@@ -9,7 +9,7 @@
   connection's own ``list_entities`` handler, which signs in by itself when
   credentials are configured. Any failure (not signed in, the API down, a slow
   answer) offers nothing rather than an error: completion is a convenience;
-- ``month``, ``date_from``, ``date_to``: recent months and quarter boundaries;
+- ``month``, ``quarter``, ``date_from``, ``date_to``: recent months, quarters and quarter boundaries;
 - ``folder``: the sub-folders of the folder typed so far (:mod:`finizi_b4b.folders`).
 
 A prompt is offered only when the server runs every tool it asks for: in
@@ -38,6 +38,7 @@ from mcp.shared.exceptions import MCPError
 from finizi_b4b.folders import MAX_VALUES, folder_problem, import_plan, sub_folders, xml_files
 from finizi_b4b.folders import call_text as _call
 from finizi_b4b.paths import BadPath, is_text, shown
+from finizi_b4b.quarterly import quarter_problem, quarterly_vat_review, recent_quarters
 from finizi_b4b.validation import ID_PATTERN, whole_value
 
 __all__ = ["PROMPTS", "PromptHandlers"]
@@ -170,6 +171,14 @@ PROMPTS: dict[str, Prompt] = {
             frozenset({"summarize_invoices", "list_invoices"}),
         ),
         Prompt(
+            "quarterly_vat_review",
+            "Quarterly VAT review",
+            "A quarter's VAT report checked against the invoices, unconfirmed suppliers, unpaid purchases.",
+            (ENTITY, Argument("quarter", "The quarter, as YYYY-Qn.", check=quarter_problem)),
+            quarterly_vat_review,
+            frozenset({"generate_tax_report", "check_suppliers", "summarize_invoices"}),
+        ),
+        Prompt(
             "vendor_spend_review",
             "Vendor spend review",
             "What an entity bought from each supplier in a period: the largest, their trend, oddities.",
@@ -275,6 +284,8 @@ async def _values(ctx: Any, name: str, typed: str) -> list[str]:
         return await _entity_ids(ctx, typed)
     if name == "month":
         return _months(typed, today)
+    if name == "quarter":
+        return recent_quarters(typed.upper(), today)
     if name in ("date_from", "date_to"):
         return _quarter_days(typed, today, ends=name == "date_to")
     return []
@@ -291,11 +302,12 @@ class PromptHandlers:
     """The prompt handlers of one server, offering the prompts whose tools it runs.
 
     ``refused`` names the tools the server refuses (the write tools in read-only
-    mode); a prompt that asks for one of them is neither listed nor given nor
-    completed.
+    mode, and the tools of toolsets not served, which ``unserved`` names); a
+    prompt that asks for one of them is neither listed nor given nor completed.
     """
 
     refused: frozenset[str] = frozenset()
+    unserved: frozenset[str] = frozenset()
 
     def offered(self) -> list[Prompt]:
         return [prompt for prompt in PROMPTS.values() if not prompt.tools & self.refused]
@@ -310,6 +322,12 @@ class PromptHandlers:
         prompt = PROMPTS.get(params.name)
         if prompt is None:
             raise _invalid(f"There is no prompt named {shown(params.name, limit=64)!r}. Prompts: {offered}.")
+        if prompt.tools & self.unserved:
+            needs = ", ".join(sorted(prompt.tools & self.unserved))
+            raise _invalid(
+                f"The prompt {prompt.name} is not available: it asks for {needs}, whose toolset this server "
+                f"was not started with (FINIZI_B4B_TOOLSETS). Prompts: {offered}."
+            )
         if prompt.tools & self.refused:
             needs = ", ".join(sorted(prompt.tools & self.refused))
             raise _invalid(

@@ -199,7 +199,7 @@ def build_server(
 
     call_tool: CallTool = router.call_tool
     # A prompt that asks for a tool this server does not run (read-only mode, toolsets) is not offered.
-    prompts = PromptHandlers(refused=router.refused)
+    prompts = PromptHandlers(refused=router.refused, unserved=router.unserved)
     server: Server[Runtime] = Server(
         "finizi-b4b",
         version=__version__,

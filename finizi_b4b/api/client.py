@@ -44,6 +44,7 @@ from finizi_b4b.api.models import (
 )
 from finizi_b4b.api.records import Identified, Page, Record, bad_record, records_of
 from finizi_b4b.api.redact import Redactor
+from finizi_b4b.api.reports import ReportCalls
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure, Upload
 
@@ -120,7 +121,7 @@ def _entity(entity_id: str) -> Subject:
     return Subject("entity", (entity_id,))
 
 
-class B4BClient:
+class B4BClient(ReportCalls):
     """Typed calls to the Finizi B4B API over a :class:`Transport`."""
 
     def __init__(

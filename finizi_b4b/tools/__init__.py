@@ -104,6 +104,12 @@ TOOLS: Mapping[str, Tool] = MappingProxyType(
         ),
         "list_products": _tool("products:ProductTools", "list_products", INVOICES),
         "search_similar_products": _tool("products:ProductTools", "search_similar_products", INVOICES),
+        "generate_tax_report": _tool("reports:ReportTools", "generate_tax_report", REPORTS),
+        "send_tax_report_to_htkk": _tool(
+            "reports:ReportTools", "send_tax_report_to_htkk", REPORTS, confirm="describe_htkk"
+        ),
+        "get_trial_balance": _tool("reports:ReportTools", "get_trial_balance", REPORTS),
+        "get_general_ledger": _tool("reports:ReportTools", "get_general_ledger", REPORTS),
     }
 )
 

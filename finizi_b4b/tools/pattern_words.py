@@ -32,9 +32,11 @@ PHRASES: dict[str, str] = {
     "tax_id": "a tax id (MST): 10 to 14 digits, optionally followed by a dash and a 3-digit branch number",
     "phone": "a Vietnamese phone number such as +84909495665 or 0909 495 665",
     "email": "an email address such as name@example.com",
-    "invoice_series": "an invoice series (KHHDon) of up to 12 capital letters and digits, such as C25TAA",
+    "invoice_series": "an invoice series (KHHDon) of up to 12 letters and digits, such as C25TAA",
     "invoice_number": "an invoice number (SHDon) of 1 to 12 digits",
     "status": "a short lower-case word such as draft, issued, validated, paid or cancelled",
+    "period": "a month as YYYY-MM or a quarter as YYYY-Qn, such as 2026-03 or 2026-Q1",
+    "account": "an account code of up to 32 letters, digits, dots, dashes or underscores, such as 1331",
 }
 
 _Count = tuple[int, int | None]  # least and most repetitions (None: no limit)

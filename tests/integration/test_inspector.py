@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 from finizi_b4b.checks import INSPECTOR  # the one pin, shared with check-schemas --inspector
+from finizi_b4b.config import DEFAULT_TOOLSETS
+from finizi_b4b.tools import TOOLS
 
 COMMAND = str(Path(sys.executable).with_name("finizi-b4b"))
 
@@ -39,7 +41,7 @@ def test_tools_list_is_strictly_portable(era):
     done = inspector("--method", "tools/list", "--strict", "--protocol-era", era)
     assert done.returncode == 0, done.stdout + done.stderr
     tools = json.loads(done.stdout)["tools"]
-    assert len(tools) == 16
+    assert {tool["name"] for tool in tools} == {n for n, t in TOOLS.items() if t.toolset in DEFAULT_TOOLSETS}
     assert all(tool["inputSchema"]["type"] == "object" == tool["outputSchema"]["type"] for tool in tools)
 
 
@@ -66,7 +68,12 @@ def test_prompts_are_listed_and_filled_in(era):
     assert done.returncode == 0, done.stdout + done.stderr
     prompts = json.loads(done.stdout)["prompts"]
     names = [p["name"] for p in prompts]
-    assert names == ["monthly_vat_review", "vendor_spend_review", "import_invoice_folder"]
+    assert names == [
+        "monthly_vat_review",
+        "quarterly_vat_review",
+        "vendor_spend_review",
+        "import_invoice_folder",
+    ]
     assert all(p["arguments"] and p["description"] for p in prompts)
     done = inspector(
         "--method", "prompts/get", "--prompt-name", "monthly_vat_review",

@@ -15,7 +15,7 @@ from tests.conftest import body_of, invoice_xml
 
 pytestmark = pytest.mark.anyio
 
-PROMPT_NAMES = ["monthly_vat_review", "vendor_spend_review", "import_invoice_folder"]
+PROMPT_NAMES = ["monthly_vat_review", "quarterly_vat_review", "vendor_spend_review", "import_invoice_folder"]
 
 
 def tool_calls(text: str) -> list[tuple[str, dict]]:
@@ -47,6 +47,7 @@ async def test_prompts_are_listed_with_their_arguments(connect, era):
     arguments = {p.name: [(a.name, a.required) for a in p.arguments] for p in listed}
     assert arguments == {
         "monthly_vat_review": [("entity_id", True), ("month", True)],
+        "quarterly_vat_review": [("entity_id", True), ("quarter", True)],
         "vendor_spend_review": [("entity_id", True), ("date_from", True), ("date_to", True), ("top", False)],
         "import_invoice_folder": [("entity_id", True), ("folder", True)],
     }

@@ -78,7 +78,7 @@ async def test_the_folder_import_prompt_is_not_offered(connect, world, era, tmp_
         ref = types.PromptReference(name="import_invoice_folder")
         offered = await client.complete(ref, {"name": "folder", "value": str(tmp_path)})
         review = await client.get_prompt("monthly_vat_review", {"entity_id": world.big, "month": "2026-03"})
-    assert listed == ["monthly_vat_review", "vendor_spend_review"]
+    assert listed == ["monthly_vat_review", "quarterly_vat_review", "vendor_spend_review"]
     assert caught.value.error.code == types.INVALID_PARAMS
     assert "import_invoice_folder" in caught.value.error.message
     assert "not available in read-only mode" in caught.value.error.message

@@ -161,6 +161,40 @@ def _vendors_words(body: dict[str, Any]) -> str:
     return f"{data['totals']['count']} purchases from {data['group_count']} vendors{first}"
 
 
+def _check_report(ctx: Context, body: dict[str, Any]) -> str | None:
+    """The report's own figures agree with the invoices (drafts aside), or come from them when the job
+    carried none; a VAT report's payable is output tax less input tax either way."""
+    data = body["data"]
+    figures = data.get("figures") or {}
+    if {"output", "input", "payable"} - set(figures):
+        return f"a VAT report should give output, input and payable, not {sorted(figures)}"
+    if figures["output"]["tax"] - figures["input"]["tax"] != figures["payable"]:
+        return "the payable VAT is not output less input tax"
+    checks = data.get("cross_check", {})
+    differ = [n for n, row in checks.items() if n != "made" and row["result"] not in ("agrees", "drafts")]
+    if data["source"] == "report" and (not checks.get("made") or differ):
+        return f"the report should agree with the invoices but for drafts; it differs on {differ}"
+    return None
+
+
+def _report_words(body: dict[str, Any]) -> str:
+    figures = body["data"]["figures"]
+    source = "the report" if body["data"]["source"] == "report" else "the invoices (the job sent none)"
+    return (
+        f"output VAT {money(figures['output']['tax'])}, input {money(figures['input']['tax'])}, payable "
+        f"{money(figures['payable'])}, from {source}"
+    )
+
+
+def _check_balance(ctx: Context, body: dict[str, Any]) -> str | None:
+    data = body["data"]
+    if not (data["checks"]["period_balanced"] and data["checks"]["closing_balanced"]):
+        return f"the books should balance: {data['checks']}"
+    if not all(row["agrees"] for row in data["vat_accounts"].values()):
+        return f"1331 and 33311 should agree with the invoices' tax: {data['vat_accounts']}"
+    return None
+
+
 def _new_tax_id() -> str:
     return f"03{int(time.time() * 1000) % 100_000_000:08d}"
 
@@ -247,6 +281,30 @@ FULL = [
         check=_check_groups,
         show=_vendors_words,
         note="purchases in 2025 by vendor, in one call: the groups must add up to the totals",
+    ),
+    Step(
+        "generate_tax_report",
+        _on_entity(report_type="vat", period="2025-Q2"),
+        check=_check_report,
+        show=_report_words,
+        note="the VAT report of a quarter, waited for and checked against the quarter's invoices",
+    ),
+    Step(
+        "get_trial_balance",
+        _on_entity(from_date="2025-04-01", to_date="2025-06-30"),
+        check=_check_balance,
+        show=lambda b: f"{len(b['data']['rows'])} accounts; debits {money(b['data']['totals']['debit'])}",
+    ),
+    Step(
+        "get_general_ledger",
+        _on_entity(account="1331", from_date="2025-04-01", to_date="2025-06-30", page_size=5),
+        show=lambda b: f"{len(b['data']['lines'])} of {b['data']['total']} lines of account 1331",
+    ),
+    Step(
+        "send_tax_report_to_htkk",
+        lambda c: {"entity_id": c["new_entity_id"], "period": "2025-12"},
+        show=lambda b: b["message"].split(" Download")[0],
+        note="the company created above: a VAT report with nothing in it, sent to HTKK",
     ),
     Step(
         "import_invoice_xml",

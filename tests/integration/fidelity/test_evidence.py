@@ -316,6 +316,12 @@ VERIFIED = [
     ("POST", rf"/api/v1/entities/{ID}/vendors/search-by-tax-id"),
     ("GET", rf"/api/v1/entities/{ID}/products"),
     ("POST", r"/api/v1/semantic-search/products/search"),
+    # Part B1: sent by the company's client (generate_tax_report, dispatch_job, get_trial_balance,
+    # get_general_ledger).
+    ("POST", rf"/api/v1/entities/{ID}/tax-reports/generate"),
+    ("GET", rf"/api/v1/celery/jobs/{ID}"),
+    ("GET", rf"/api/v1/entities/{ID}/journal/gl/trial-balance"),
+    ("GET", rf"/api/v1/entities/{ID}/general-ledger"),
 ]
 # The entity tools the product has always had (ledger row 31: assumed paths), and only for them.
 ENTITY_TOOLS = [

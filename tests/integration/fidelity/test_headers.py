@@ -64,6 +64,13 @@ def _scripted_calls(box) -> list[tuple[str, dict]]:
         ("get_vendor", {"entity_id": eid, "tax_id": vendor["tax_id"]}),
         ("list_products", {"entity_id": eid, "page_size": 3}),
         ("search_similar_products", {"entity_id": eid, "query": product["name"], "top_k": 2}),
+        ("generate_tax_report", {"entity_id": eid, "period": "2025-Q2"}),
+        ("send_tax_report_to_htkk", {"entity_id": eid, "period": "2025-01"}),
+        ("get_trial_balance", {"entity_id": eid, "from_date": "2025-04-01", "to_date": "2025-06-30"}),
+        (
+            "get_general_ledger",
+            {"entity_id": eid, "account": "331", "from_date": "2025-04-01", "to_date": "2025-06-30"},
+        ),
         ("logout", {}),
     ]
 
