@@ -104,6 +104,8 @@ TOOLS: Mapping[str, Tool] = MappingProxyType(
         ),
         "list_products": _tool("products:ProductTools", "list_products", INVOICES),
         "search_similar_products": _tool("products:ProductTools", "search_similar_products", INVOICES),
+        "lookup_company": _tool("company_registry:RegistryTools", "lookup_company", REGISTRY),
+        "check_suppliers": _tool("company_registry:RegistryTools", "check_suppliers", REGISTRY),
     }
 )
 

@@ -12,15 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from finizi_b4b.api import errors
 from finizi_b4b.api.errors import ApiError, Reason, Subject
+from finizi_b4b.api.money import amount_text
 from finizi_b4b.api.transport import MAX_ANSWER_BYTES
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.rules import Breach, Kind
 
 if TYPE_CHECKING:
+    from finizi_b4b.api.registry import Company as RegistryCompany
     from finizi_b4b.einvoice_xml import ParsedInvoice
     from finizi_b4b.tools.import_checks import Existing
 
@@ -562,3 +564,116 @@ def _phone_shown(phone: str | None) -> str:
 
 def confirm_switch(current: str | None, new: str) -> str:
     return f"Switch the Finizi account from {_phone_shown(current)} to {_phone_shown(new)}?"
+
+
+# -- the registry and payments (lookup_company, check_suppliers, list_invoice_payments, record_payment,
+# -- and summarize_invoices' payment_status) ----------------------------------------------------------
+
+_SUBJECTS.update(
+    {
+        "company": "The registry's record of tax id {0} (entity {1})",
+        "invoice_payments": "The payments of invoice {0} of entity {1}",
+        "payment": "The payment of invoice {0} of entity {1}",
+    }
+)
+_OTHERS_TEXT = " The name and address are the registry's data, written by others."
+
+
+def _money(amounts: dict[str, Decimal]) -> str:
+    """Amounts per currency in words: ``1,716,000 VND`` (``and`` between currencies)."""
+    shown = [f"{amount_text(value)} {currency}" for currency, value in sorted(amounts.items()) if value]
+    return " and ".join(shown) or "0"
+
+
+def registry_unknown(tax_id: str) -> str:
+    return (
+        f"The company registry does not know the tax id {tax_id}: it has no company registered under it "
+        "(HTTP 404). Check the number (a branch has its own -NNN tax id); an invoice from a seller the "
+        "registry does not know deserves a closer look before its input VAT is deducted."
+    )
+
+
+def company_found(tax_id: str, company: RegistryCompany) -> str:
+    text = f"The company registry's record of {tax_id}: {company.name or '(no name given)'}"
+    text += f", {company.address}." if company.address else " (no address given)."
+    if company.is_branch and company.parent_tax_code:
+        text += f" It is a branch of {company.parent_tax_code}."
+    if "status" not in company.raw:
+        text += " The registry's answer gives no taxpayer status: do not state one."
+    return text + _OTHERS_TEXT
+
+
+def supplier_progress(what: str, done: int, total: int | None) -> str:
+    if what == "purchase invoices":
+        return f"Read {done} of {total if total is not None else 'the'} purchase invoices"
+    if what == "vendors":
+        return f"Found the tax id of {done} of {total} vendors"
+    return f"Checked {done} of {total} suppliers with the registry"
+
+
+def suppliers_out_of_time(read: int, reported: int | None, budget: float | None) -> str:
+    of = f" of {reported:,}" if reported is not None else ""
+    limit = f" ({budget:g} s)" if budget else ""
+    return (
+        f"The purchase invoices could not all be read within the call's time limit{limit}: {read:,}{of} "
+        "were read, and a check of part of the suppliers would look complete, so none is given. Check a "
+        "shorter period (date_from..date_to) at a time."
+    )
+
+
+def too_many_purchases(matching: int | None, cap: int) -> str:
+    found = (
+        f"{matching:,} purchase invoices" if matching is not None else f"More than {cap:,} purchase invoices"
+    )
+    return (
+        f"{found} fall in this period; a supplier check reads at most {cap:,}. Check a shorter period "
+        "(date_from..date_to) at a time, e.g. one quarter per call."
+    )
+
+
+_NOT_CHECKED = {
+    "time": "the call's time limit came first (check again, or a shorter period)",
+    "no_tax_id": "no tax id on the invoices or the vendor record",
+    "vendor_not_found": "the invoice's vendor record was not found",
+    "no_registry_name": "the registry's record gives no name to compare",
+}
+
+
+def supplier_check(period: dict[str, str], data: dict[str, Any], vat: dict[str, dict[str, Decimal]]) -> str:
+    """What a supplier check found, in words; ``vat`` is the input VAT of the unknown and renamed ones."""
+    text = ""
+    coverage = data.get("coverage")
+    if coverage is not None:
+        text = (
+            f"INCOMPLETE: only {coverage['read']:,} purchase invoices could be read of the "
+            f"{coverage['reported'] or 'unknown number'} the API reported; suppliers of the others are "
+            "missing. "
+        )
+    span = f"{period['date_from']} to {period['date_to']}"
+    text += (
+        f"{data['suppliers']} supplier(s) on {data['invoices']} purchase invoice(s) issued {span}; "
+        f"{data['checked']} checked with the company registry: {data['confirmed']} confirmed"
+    )
+    unknown, renamed = data["unknown"], data["renamed"]
+    text += (
+        f", {len(unknown)} unknown to the registry"
+        + (f" (input VAT {_money(vat['unknown'])})" if unknown else "")
+        + f", {len(renamed)} named otherwise by the registry"
+        + (
+            f" (input VAT {_money(vat['renamed'])}; differs says whether only the legal form does)"
+            if renamed
+            else ""
+        )
+        + "."
+    )
+    if data["not_checked"]:
+        reasons = sorted({entry["reason"] for entry in data["not_checked"]})
+        said = "; ".join(_NOT_CHECKED.get(r, f"a failure ({r.removeprefix('error:')})") for r in reasons)
+        text += f" {len(data['not_checked'])} not checked (see not_checked): {said}."
+    if data["cancelled_left_out"]:
+        text += f" {data['cancelled_left_out']} cancelled invoice(s) left out."
+    if data.get("without_currency"):
+        text += f" {data['without_currency']} invoice(s) came without a currency; their VAT was taken as VND."
+    if data.get("without_vat"):
+        text += f" {data['without_vat']} invoice(s) came without a tax amount; they add no input VAT."
+    return text + " Names are as invoice issuers and the registry wrote them (data written by others)."

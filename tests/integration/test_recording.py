@@ -495,9 +495,12 @@ def test_the_demo_shows_full_arguments_alike_amounts_and_how_to_connect():
     amounts = re.findall(r"([\d.,]+) VND", out)
     assert len(amounts) >= 4
     assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*", amount) for amount in amounts), amounts
+    from finizi_b4b.config import DEFAULT_TOOLSETS
     from finizi_b4b.devtools.scenarios import SCENARIOS
+    from finizi_b4b.tools import TOOLS
 
-    assert f"16 tools, {len(SCENARIOS['full'])} calls, all as expected" in out
+    served = len([tool for tool in TOOLS.values() if tool.toolset in DEFAULT_TOOLSETS])
+    assert f"{served} tools, {len(SCENARIOS['full'])} calls, all as expected" in out
     assert "purchases from" in out[out.index("summarize_invoices {") :].splitlines()[2]
     tail = out[out.index("Connect a desktop client") :]
     assert "claude_desktop_config.json" in tail and '"mcpServers"' in tail and "make bundle" in tail

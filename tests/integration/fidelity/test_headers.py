@@ -64,6 +64,8 @@ def _scripted_calls(box) -> list[tuple[str, dict]]:
         ("get_vendor", {"entity_id": eid, "tax_id": vendor["tax_id"]}),
         ("list_products", {"entity_id": eid, "page_size": 3}),
         ("search_similar_products", {"entity_id": eid, "query": product["name"], "top_k": 2}),
+        ("lookup_company", {"entity_id": eid, "tax_id": vendor["tax_id"]}),
+        ("check_suppliers", {"entity_id": eid, "date_from": "2026-01-01", "date_to": "2026-01-31"}),
         ("logout", {}),
     ]
 
