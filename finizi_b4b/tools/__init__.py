@@ -106,6 +106,10 @@ TOOLS: Mapping[str, Tool] = MappingProxyType(
         "search_similar_products": _tool("products:ProductTools", "search_similar_products", INVOICES),
         "lookup_company": _tool("company_registry:RegistryTools", "lookup_company", REGISTRY),
         "check_suppliers": _tool("company_registry:RegistryTools", "check_suppliers", REGISTRY),
+        "list_invoice_payments": _tool("payments:PaymentTools", "list_invoice_payments", PAYMENTS),
+        "record_payment": _tool(
+            "payments:PaymentTools", "record_payment", PAYMENTS, confirm="describe_payment"
+        ),
     }
 )
 

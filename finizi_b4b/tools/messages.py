@@ -677,3 +677,85 @@ def supplier_check(period: dict[str, str], data: dict[str, Any], vat: dict[str, 
     if data.get("without_vat"):
         text += f" {data['without_vat']} invoice(s) came without a tax amount; they add no input VAT."
     return text + " Names are as invoice issuers and the registry wrote them (data written by others)."
+
+
+def _amount_of(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+def invoice_payments(data: dict[str, Any]) -> str:
+    currency, count = data["currency"], data["payment_count"]
+    text = f"Invoice {data['invoice']}: {count} payment(s)"
+    paid, left, total = (_amount_of(data[k]) for k in ("paid", "outstanding", "total"))
+    if paid is None or total is None:
+        missing = "its total" if total is None else "the amount of a payment"
+        text += f"; what is paid and left cannot be computed, as the API gave no {missing}."
+    else:
+        state = str(data["payment_status"]).replace("_", " ")
+        text += (
+            f", {amount_text(paid)} {currency} paid of {amount_text(total)}, "
+            f"{amount_text(left or Decimal(0))} {currency} outstanding ({state}). Computed here from the "
+            "invoice's total and its payments that are not cancelled (basis payments)."
+        )
+    figures = data.get("api_figures")
+    if figures and not figures["agree"]:
+        theirs = ", ".join(
+            f"{k.replace('_', ' ')} {figures[k]}"
+            for k in ("paid_amount", "outstanding_amount")
+            if k in figures
+        )
+        text += f" The API's own figures differ ({theirs}): the figures above are the ones computed here."
+    elif figures:
+        text += " The API's own figures agree."
+    if count > len(data["payments"]):
+        text += f" The first {len(data['payments'])} are listed."
+    return text
+
+
+def confirm_payment(
+    amount: Decimal,
+    currency: str,
+    label: str,
+    counterparty: str | None,
+    entity: tuple[str | None, str | None, str],
+) -> str:
+    """The one line a user confirms before a payment is recorded."""
+    of = f" of {counterparty}" if counterparty else ""
+    where = _entity_words(*entity)
+    return f"Record a payment of {_dotted(amount)} {currency} for invoice {label}{of} in {where}?"
+
+
+def payment_conflict(label: str, status: str | None, exc: ApiError) -> str:
+    state = f" is {status}" if status else " is in a state that"
+    return (
+        f"Invoice {label}{state} and cannot be paid: the API refused the payment as a conflict.{_said(exc)} "
+        "Only an issued or validated invoice takes payments (a draft or a cancelled one does not). Nothing "
+        "was recorded."
+    )
+
+
+def payment_refused(label: str, amount: Decimal, currency: str, exc: ApiError) -> str:
+    return (
+        f"The API refused the payment of {amount_text(amount)} {currency} for invoice {label}.{_said(exc)} "
+        "It refuses an amount over what is left to pay, and a date before the invoice's issue date: "
+        "list_invoice_payments shows what is outstanding. Nothing was recorded."
+    )
+
+
+def payment_recorded(data: dict[str, Any]) -> str:
+    currency, paid = data["currency"], Decimal(str(data["amount"]))
+    text = f"Recorded a payment of {amount_text(paid)} {currency} for invoice {data['invoice']}."
+    left = _amount_of(data.get("outstanding"))
+    if data["basis"] == "answer":
+        if data.get("invoice_status"):
+            text += f" The API says the invoice is now {data['invoice_status']}"
+            text += f", with {amount_text(left)} {currency} outstanding." if left is not None else "."
+        elif left is not None:
+            text += f" The API says {amount_text(left)} {currency} is outstanding."
+    else:
+        state = data.get("payment_status")
+        words = {"paid": "now paid in full", "partly_paid": "partly paid", "unpaid": "still unpaid"}
+        text += " The API's answer said nothing of the invoice; its payments say it is "
+        text += f"{words.get(state, 'of unknown payment status')}"
+        text += f" ({amount_text(left)} {currency} outstanding)." if left is not None else "."
+    return text
