@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from finizi_b4b.api.registry import Company as RegistryCompany
     from finizi_b4b.einvoice_xml import ParsedInvoice
     from finizi_b4b.tools.import_checks import Existing
+    from finizi_b4b.tools.paid import PaidBasis, PaymentScope
 
 __all__ = [
     "CONFIGURED_CREDENTIALS_REFUSED",
@@ -758,4 +759,60 @@ def payment_recorded(data: dict[str, Any]) -> str:
         text += " The API's answer said nothing of the invoice; its payments say it is "
         text += f"{words.get(state, 'of unknown payment status')}"
         text += f" ({amount_text(left)} {currency} outstanding)." if left is not None else "."
+    return text
+
+
+def payments_out_of_time(read: int) -> str:
+    return (
+        f"The entity's payments could not all be read within the call's time limit ({read:,} were read), "
+        "and a payment status from part of them would be wrong, so no summary is given. Try again, or ask "
+        "without payment_status."
+    )
+
+
+def too_many_payments(cap: int) -> str:
+    return (
+        f"The entity has more than {cap:,} payments; a payment status is told from at most that many, so no "
+        "summary is given. Ask without payment_status, or with status='paid' for the invoices marked paid."
+    )
+
+
+_STATUS_BASIS_WHY = {
+    "not_served": "the API does not serve the entity's payment list",
+    "no_invoice_link": "the API's payments do not say which invoice they pay",
+    "no_amount": "a payment in the API's list has no amount",
+    "payments_incomplete": "the API's payment pages held fewer payments than it reported",
+}
+
+
+def _status_basis_why(basis: PaidBasis) -> str:
+    return _STATUS_BASIS_WHY.get(basis.why or "", "the payments could not be read per invoice")
+
+
+def partly_paid_unknown(basis: PaidBasis) -> str:
+    return (
+        "Partly paid invoices cannot be told apart here: "
+        + _status_basis_why(basis)
+        + ", so whether an invoice is paid comes from its status alone (paid or not). Ask for "
+        "payment_status='unpaid' (invoices not marked paid, partly paid ones among them) instead."
+    )
+
+
+def payment_basis_note(scope: PaymentScope) -> str:
+    """What a summary says of the basis its payment status rests on."""
+    basis = scope.basis
+    if basis.basis == "payments":
+        text = (
+            " Payment status from payments (payment_basis): each invoice's total against the sum of its "
+            f"payments that are not cancelled ({basis.read:,} payments read)."
+        )
+        if basis.without_status:
+            text += f" {basis.without_status} payment(s) carry no status and were counted as made."
+    else:
+        text = (
+            f" Payment status from the invoice status (payment_basis status), as {_status_basis_why(basis)}: "
+            "paid means marked paid; unpaid means not marked paid, and includes partly paid invoices."
+        )
+    if scope.unknown:
+        text += f" {scope.unknown} invoice(s) have no total, so their payment status is unknown."
     return text
