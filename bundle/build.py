@@ -6,8 +6,9 @@
 exactly what the manifest's ``uv`` server type needs to run the server (the manifest,
 pyproject.toml, uv.lock, README.md, LICENSE, the entry script ``main.py``, the
 ``finizi_b4b`` package and the tool schemas, nothing else), fills the manifest's ``tools``
-list in from ``schemas/tools`` so that it cannot drift (each tool with the first whole
-sentence of its description), then validates and packs the stage
+list in from ``schemas/tools`` so that it cannot drift (each tool of the default toolsets,
+which are what the bundle's server serves, with the first whole sentence of its
+description), then validates and packs the stage
 with the official MCPB CLI through ``npx``. The bundle is written to
 ``<dist>/finizi-b4b-<version>.mcpb``.
 
@@ -122,10 +123,20 @@ def _check_lock(folder: Path, what: str) -> None:
         raise BuildError(f"{what} does not match pyproject.toml ({last}): {LOCK_FIX}")
 
 
+def _served() -> frozenset[str]:
+    """The tools the bundle's server lists: those of the default toolsets (its manifest sets none)."""
+    from finizi_b4b.config import DEFAULT_TOOLSETS
+    from finizi_b4b.tools import TOOLS
+
+    return frozenset(name for name, tool in TOOLS.items() if tool.toolset in DEFAULT_TOOLSETS)
+
+
 def _tools(root: Path) -> list[dict[str, str]]:
-    tools = []
+    tools, served = [], _served()
     for path in sorted((root / "schemas" / "tools").glob("*.json")):
         definition = json.loads(path.read_text(encoding="utf-8"))
+        if definition["name"] not in served:
+            continue
         tools.append({"name": definition["name"], "description": first_sentence(definition["description"])})
     if not tools:
         raise BuildError("no tool definitions under schemas/tools")

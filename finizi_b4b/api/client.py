@@ -42,8 +42,10 @@ from finizi_b4b.api.models import (
     User,
     Vendor,
 )
+from finizi_b4b.api.payments import PaymentCalls
 from finizi_b4b.api.records import Identified, Page, Record, bad_record, records_of
 from finizi_b4b.api.redact import Redactor
+from finizi_b4b.api.registry import RegistryCalls
 from finizi_b4b.api.reports import ReportCalls
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure, Upload
@@ -121,7 +123,7 @@ def _entity(entity_id: str) -> Subject:
     return Subject("entity", (entity_id,))
 
 
-class B4BClient(ReportCalls):
+class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
     """Typed calls to the Finizi B4B API over a :class:`Transport`."""
 
     def __init__(

@@ -1,8 +1,10 @@
 """The API's own request headers, computed in one place for every request.
 
 - ``X-Entity-Id`` on every entity-scoped request: any path under
-  ``/api/v1/entities/{id}``, and the semantic search (its path names no
-  entity, so the body's ``entity_id`` is used).
+  ``/api/v1/entities/{id}``, the semantic search (its path names no
+  entity, so the body's ``entity_id`` is used), and a request that names its
+  entity itself (``ApiRequest.entity_id``, for paths such as
+  ``/api/v1/invoices/{id}/payments``).
 - ``Idempotency-Key`` (a UUID4) on every POST, PUT, PATCH and DELETE except the
   auth endpoints; the client keeps the same key for every retry of a call.
 - ``X-Agent-Session-Id``, ``X-Agent-Tool-Call-Id`` and ``X-Agent-Tool-Name`` on
@@ -82,7 +84,9 @@ def is_auth_path(path: str) -> bool:
 
 
 def entity_scope(request: ApiRequest) -> str | None:
-    """The entity a request is scoped to, if any."""
+    """The entity a request is scoped to, if any: the one it names itself, else its path's."""
+    if request.entity_id is not None:
+        return request.entity_id
     match = _ENTITY_PATH.match(request.path)
     if match:
         return match.group(1)

@@ -36,6 +36,8 @@ class ApiRequest:
     ``headers`` are the API's own request headers (``X-Entity-Id``,
     ``Idempotency-Key``, ``X-Agent-*``), added by the client in one place
     before the request reaches a transport; they never hold the token.
+    ``entity_id`` names the entity of a request whose path names none (such as
+    ``/api/v1/invoices/{id}/payments``), for its ``X-Entity-Id``.
     """
 
     method: str
@@ -47,6 +49,7 @@ class ApiRequest:
     headers: tuple[tuple[str, str], ...] = ()
     # How long one try may take, when it is not the transport's usual limit (uploads take longer).
     timeout: float | None = None
+    entity_id: str | None = None
 
     def with_token(self, token: str | None) -> ApiRequest:
         return attrs.evolve(self, token=token)

@@ -110,6 +110,12 @@ TOOLS: Mapping[str, Tool] = MappingProxyType(
         ),
         "get_trial_balance": _tool("reports:ReportTools", "get_trial_balance", REPORTS),
         "get_general_ledger": _tool("reports:ReportTools", "get_general_ledger", REPORTS),
+        "lookup_company": _tool("company_registry:RegistryTools", "lookup_company", REGISTRY),
+        "check_suppliers": _tool("company_registry:RegistryTools", "check_suppliers", REGISTRY),
+        "list_invoice_payments": _tool("payments:PaymentTools", "list_invoice_payments", PAYMENTS),
+        "record_payment": _tool(
+            "payments:PaymentTools", "record_payment", PAYMENTS, confirm="describe_payment"
+        ),
     }
 )
 

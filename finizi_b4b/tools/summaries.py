@@ -28,6 +28,11 @@ reported says so in ``coverage`` and first thing in its message. All of it runs
 within the call's deadline; a summary that cannot finish in time is refused
 rather than shown partial. More than :data:`MAX_INVOICES` matching invoices is
 refused as ``invalid_arguments`` before anything is added up.
+
+A ``payment_status`` (a filter, or a grouping) is told per invoice on the basis
+:mod:`.paid` finds (its payments not cancelled against its total, else its
+status); the invoices are then always paged, and the answer names the basis
+(``payment_basis``). Without one, nothing of this runs.
 """
 
 from __future__ import annotations
@@ -35,10 +40,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from finizi_b4b.api.errors import BackendTimeout
 from finizi_b4b.api.fields import DIRECTION_CODES, DIRECTIONS
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call, Handler
+from finizi_b4b.tools.paid import PaymentScope, read_paid
 from finizi_b4b.tools.summary_answer import LEFT_OUT, Key, Summary
 from finizi_b4b.tools.summary_read import HOME_CURRENCY, Grouper
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge
@@ -62,7 +70,7 @@ __all__ = [
 MAX_INVOICES = 20_000
 PAGE_SIZE = 200
 DEFAULT_TOP = 12
-GROUP_KEYS = ("month", "quarter", "year", "vendor", "status", "direction")
+GROUP_KEYS = ("month", "quarter", "year", "vendor", "status", "direction", "payment_status")
 _FILTERS = ("status", "vendor_id", "date_from", "date_to", "q")
 # Groupings the API's aggregations can answer without paging.
 _AGGREGATED = ((), ("status",))
@@ -148,17 +156,20 @@ async def summarize(
     group_by: tuple[str, ...],
     filters: dict[str, Any],
     left_out: tuple[str, ...],
+    *,
+    payments: PaymentScope | None = None,
 ) -> Summary:
     """The summary of the invoices ``filters`` select: the API's sums when they can be trusted, else
-    every page read (``left_out`` statuses counted apart)."""
-    if group_by in _AGGREGATED:
+    every page read (``left_out`` statuses counted apart); ``payments`` tells each invoice's payment
+    status (for a ``payment_status`` filter or grouping), and the invoices are then always paged."""
+    if group_by in _AGGREGATED and payments is None:
         # One invoice is enough to receive the sums over all of them, if the API sends them.
         probe = await handler.client.list_invoices(entity_id, page=1, page_size=1, **filters)
         summary = from_aggregations(probe, group_by, left_out)
         if summary is not None:
             await call.progress(1, 1, "Summed by the API")
             return summary
-    return await _read_all(handler, call, entity_id, group_by, filters, left_out)
+    return await _read_all(handler, call, entity_id, group_by, filters, left_out, payments)
 
 
 async def _read_all(
@@ -168,10 +179,13 @@ async def _read_all(
     group_by: tuple[str, ...],
     filters: dict[str, Any],
     left_out: tuple[str, ...],
+    payments: PaymentScope | None = None,
 ) -> Summary:
     from finizi_b4b.tools.messages import summary_out_of_time, too_many_invoices
 
     grouper = Grouper(group_by, left_out, DIRECTIONS.get(filters.get("direction", -1)))
+    if payments is not None:
+        grouper.paid, grouper.payment_filter = payments.basis, payments.wanted
     coverage = grouper.coverage
     for number in range(1, _MAX_PAGES + 1):
         try:
@@ -225,6 +239,7 @@ async def _read_all(
         vendor_key=vendor_key,
         without_vendor=without_vendor,
         without_currency=grouper.without_currency,
+        payments=attrs.evolve(payments, unknown=grouper.payment_unknown) if payments is not None else None,
     )
 
 
@@ -236,9 +251,30 @@ def filters_of(call: Call, names: tuple[str, ...] = _FILTERS) -> dict[str, Any]:
     return filters
 
 
+def _after(call: Call, done: float) -> Call:
+    """``call`` with its progress counted on from ``done`` (progress only ever increases)."""
+
+    async def progress(value: float, total: float | None, message: str | None) -> None:
+        await call.progress(done + value, None if total is None else done + total, message)
+
+    return attrs.evolve(call, progress=progress)
+
+
 class SummaryTools(Handler):
     async def summarize_invoices(self, call: Call) -> dict[str, Any]:
+        from finizi_b4b.tools.messages import partly_paid_unknown
+
         group_by = tuple(call.get("group_by") or ())
         left_out = () if "status" in call.args else LEFT_OUT  # a status asked for is honoured as given
-        summary = await summarize(self, call, call["entity_id"], group_by, filters_of(call), left_out)
+        payments = None
+        if "payment_status" in call.args or "payment_status" in group_by:
+            basis = await read_paid(self.client, call, call["entity_id"])
+            wanted = call.get("payment_status")
+            if basis.basis == "status" and wanted == "partly_paid":
+                raise ToolError(ErrorCode.BAD_RESPONSE, partly_paid_unknown(basis))
+            payments = PaymentScope(basis, wanted)
+            call = _after(call, basis.read)
+        summary = await summarize(
+            self, call, call["entity_id"], group_by, filters_of(call), left_out, payments=payments
+        )
         return summary.result(call.get("top", DEFAULT_TOP))

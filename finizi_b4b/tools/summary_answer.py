@@ -21,6 +21,7 @@ from typing import Any
 
 import attrs
 
+from finizi_b4b.tools.paid import PaymentScope
 from finizi_b4b.tools.summary_read import HOME_CURRENCY, VENDOR_KEYS, Coverage
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge, shown_amount
 
@@ -71,6 +72,7 @@ class Summary:
     vendor_key: int = 0
     without_vendor: int = 0
     without_currency: int = 0
+    payments: PaymentScope | None = None
 
     def _amounts(self, amounts: Amounts, currencies: list[str]) -> dict[str, Any]:
         if len(currencies) == 1 and set(amounts) <= set(currencies):
@@ -110,7 +112,13 @@ class Summary:
             data["incomplete"] = self.incomplete
         if self.without_currency:
             data["without_currency"] = self.without_currency
-        return {"message": self._message(top, currencies, others), "data": data}
+        message = self._message(top, currencies, others)
+        if self.payments is not None:
+            from finizi_b4b.tools.messages import payment_basis_note
+
+            data |= self.payments.as_json()
+            message += payment_basis_note(self.payments)
+        return {"message": message, "data": data}
 
     @property
     def _by_time(self) -> bool:

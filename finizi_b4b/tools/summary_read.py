@@ -23,6 +23,7 @@ from finizi_b4b.tools.sums import Amounts, Sums
 if TYPE_CHECKING:
     from finizi_b4b.api.fields import Direction
     from finizi_b4b.api.models import Invoice, InvoicePage
+    from finizi_b4b.tools.paid import PaidBasis
 
 __all__ = ["HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper"]
 
@@ -93,7 +94,10 @@ class Grouper:
     """Adds invoices up per group; each invoice is counted once (by id), whatever the paging does.
 
     ``direction`` is the direction the list was filtered by, if any: it tells the
-    counterparty of an item that does not carry its own direction.
+    counterparty of an item that does not carry its own direction. ``paid`` tells
+    each invoice's payment status (for the ``payment_status`` grouping), and an
+    invoice whose status is not ``payment_filter`` (when given) is read but not
+    summed; ``payment_unknown`` counts those whose payment status cannot be told.
     """
 
     group_by: tuple[str, ...]
@@ -105,6 +109,9 @@ class Grouper:
     coverage: Coverage = attrs.Factory(Coverage)
     names: dict[tuple[int, str], str] = attrs.Factory(dict)  # (vendor key index, value) -> name
     without_currency: int = 0
+    paid: PaidBasis | None = None
+    payment_filter: str | None = None
+    payment_unknown: int = 0
     _seen: set[str] = attrs.Factory(set)
     _has: list[int] = attrs.Factory(lambda: [0, 0, 0])  # how many summed invoices have each vendor key
 
@@ -119,6 +126,11 @@ class Grouper:
             return False
         self._seen.add(ident)
         self.coverage.read += 1
+        if self.paid is not None:
+            paid = self.paid.status_of(invoice)
+            self.payment_unknown += paid is None
+            if self.payment_filter is not None and paid != self.payment_filter:
+                return True
         amounts = (invoice.net, invoice.tax, invoice.total)
         net, tax, total = (a if a is not None else Decimal(0) for a in amounts)
         currency = invoice.currency
@@ -150,6 +162,8 @@ class Grouper:
             return invoice.direction
         if name == "status":
             return invoice.status
+        if name == "payment_status" and self.paid is not None:
+            return self.paid.status_of(invoice)
         return None
 
     def vendor_key(self) -> tuple[int, int]:

@@ -13,7 +13,7 @@ import pytest
 from mcp import Client, MCPError, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from finizi_b4b.config import ConfigError, Settings
+from finizi_b4b.config import TOOLSETS, ConfigError, Settings
 from finizi_b4b.schemas import SESSION_TOOLS, load_definitions, writes_data
 from tests.conftest import body_of
 
@@ -25,19 +25,19 @@ WRITES = {name for name, d in DEFINITIONS.items() if writes_data(name, d)}
 
 
 def test_the_write_tools_are_the_ones_that_change_data():
-    assert {"create_entity", "update_entity", "import_invoice_xml"} <= WRITES
+    assert {"create_entity", "update_entity", "import_invoice_xml", "record_payment"} <= WRITES
     assert not WRITES & SESSION_TOOLS and "whoami" not in WRITES
 
 
 async def test_the_write_tools_are_not_listed(connect, era):
-    async with connect(era, read_only=True) as client:
+    async with connect(era, read_only=True, toolsets=TOOLSETS) as client:
         listed = {tool.name for tool in (await client.list_tools()).tools}
     assert listed == set(DEFINITIONS) - WRITES
     assert {"login", "logout", "whoami", "list_entities"} <= listed
 
 
 async def test_without_read_only_mode_every_tool_is_listed(connect, era):
-    async with connect(era) as client:
+    async with connect(era, toolsets=TOOLSETS) as client:
         listed = {tool.name for tool in (await client.list_tools()).tools}
     assert listed == set(DEFINITIONS)
 
@@ -140,7 +140,9 @@ def test_the_command_refuses_a_bad_value_with_one_line_and_exit_2():
 async def test_the_command_serves_read_only_from_the_flag_or_the_variable(args, env, tmp_path):
     base = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
     params = StdioServerParameters(
-        command=str(COMMAND), args=["serve", "--sandbox", *args], env={**base, **env}
+        command=str(COMMAND),
+        args=["serve", "--sandbox", *args],
+        env={**base, "FINIZI_B4B_TOOLSETS": "all", **env},
     )
     log = tmp_path / "stderr"
     with log.open("w") as errlog, anyio.fail_after(60):

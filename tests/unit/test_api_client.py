@@ -370,6 +370,58 @@ async def test_the_semantic_search_is_scoped_by_its_body(client, fake) -> None:
     assert search.header("Idempotency-Key") is not None
 
 
+async def test_a_request_whose_path_names_no_entity_carries_the_one_it_names():
+    from finizi_b4b.api.headers import api_headers
+
+    bare = ApiRequest("GET", "/api/v1/invoices/42/payments")
+    named = ApiRequest("GET", "/api/v1/invoices/42/payments", entity_id=EID)
+    assert dict(api_headers(bare)).get("X-Entity-Id") is None
+    assert dict(api_headers(named))["X-Entity-Id"] == EID
+
+
+async def test_an_invoices_payments_are_asked_for_with_the_entity_in_the_header(client, fake) -> None:
+    signed_in(client)
+    body = {
+        "items": [{"id": "p1", "invoice_id": "42", "amount": "1250000.50", "status": "posted"}],
+        "total": 1,
+    }
+    fake.on("GET", "/api/v1/invoices/42/payments", json_response(200, body))
+    answer = await client.invoice_payments(EID, "42")
+    (sent,) = fake.sent
+    assert sent.header("X-Entity-Id") == EID and sent.header("Idempotency-Key") is None
+    assert [(p.id, p.invoice_id, str(p.paid), p.cancelled) for p in answer.items] == [
+        ("p1", "42", "1250000.50", False)
+    ]
+    assert answer.paid_amount is None  # not sent: never made up
+
+
+async def test_a_payment_is_a_write_with_one_key_for_its_retries(client, fake) -> None:
+    signed_in(client)
+    path = f"{ENTITY}/invoices/42/payments"
+    fake.on("POST", path, TransportFailure("connect", "reset"), json_response(201, {"queued_jobs": ["j1"]}))
+    made = await client.pay_invoice(EID, "42", {"amount": 1000})
+    first, second = fake.requests_to("POST", path)
+    assert first.header("Idempotency-Key") == second.header("Idempotency-Key") is not None
+    assert first.header("X-Entity-Id") == EID and first.json == {"amount": 1000}
+    assert made.queued_jobs == ["j1"] and made.invoice_status is None and made.outstanding_amount is None
+
+
+async def test_the_registry_record_reads_what_it_carries_and_nothing_more(client, fake) -> None:
+    signed_in(client)
+    fake.on("GET", f"{ENTITY}/companies/0312345678", json_response(200, {"name": " Công ty A ", "x": 1}))
+    company = await client.company(EID, "0312345678")
+    assert (company.name, company.address, company.is_branch, company.parent_tax_code) == (
+        "Công ty A",
+        None,
+        None,
+        None,
+    )
+    assert company.as_json() == {"name": " Công ty A ", "x": 1}
+    fake.on("GET", f"{ENTITY}/companies/0312345679", json_response(404, {"detail": "No company"}))
+    error, _ = await failing(client.company(EID, "0312345679"))
+    assert error.code == "not_found" and error.status == 404
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -195,6 +195,14 @@ def _check_balance(ctx: Context, body: dict[str, Any]) -> str | None:
     return None
 
 
+def _suppliers_words(body: dict[str, Any]) -> str:
+    data = body["data"]
+    return (
+        f"{data['suppliers']} suppliers: {data['confirmed']} confirmed, {len(data['unknown'])} unknown "
+        f"to the registry, {len(data['renamed'])} named otherwise, {len(data['not_checked'])} not checked"
+    )
+
+
 def _new_tax_id() -> str:
     return f"03{int(time.time() * 1000) % 100_000_000:08d}"
 
@@ -258,7 +266,14 @@ FULL = [
     Step(
         "get_vendor",
         lambda c: {"entity_id": c["entity_id"], "vendor_id": c["vendor_id"]},
+        keep=_keep("vendor_tax_id", lambda b: b["data"]["tax_id"]),
         show=lambda b: f"{b['data']['name']}, MST {b['data'].get('tax_id')}",
+    ),
+    Step(
+        "lookup_company",
+        lambda c: {"entity_id": c["entity_id"], "tax_id": c["vendor_tax_id"]},
+        show=lambda b: f"{b['data'].get('name')}, {b['data'].get('address')}",
+        note="the company registry's record of that vendor's tax id",
     ),
     Step(
         "list_products",
@@ -305,6 +320,12 @@ FULL = [
         lambda c: {"entity_id": c["new_entity_id"], "period": "2025-12"},
         show=lambda b: b["message"].split(" Download")[0],
         note="the company created above: a VAT report with nothing in it, sent to HTKK",
+    ),
+    Step(
+        "check_suppliers",
+        _on_entity(date_from="2025-01-01", date_to="2025-12-31"),
+        show=_suppliers_words,
+        note="every supplier of 2025 checked with the company registry",
     ),
     Step(
         "import_invoice_xml",

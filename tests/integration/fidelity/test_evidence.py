@@ -323,6 +323,13 @@ VERIFIED = [
     ("GET", rf"/api/v1/entities/{ID}/journal/gl/trial-balance"),
     ("GET", rf"/api/v1/entities/{ID}/general-ledger"),
 ]
+# Endpoints of contract part B that the company's client is shown to send (its evidence column).
+PART_B = [
+    ("GET", rf"/api/v1/entities/{ID}/companies/{ID}"),  # B3: get_company:27-67
+    ("GET", rf"/api/v1/invoices/{ID}/payments"),  # B2: cash_bank_payments:224-236
+    ("POST", rf"/api/v1/entities/{ID}/invoices/{ID}/payments"),  # B2: pay_invoice:32-59
+    ("GET", rf"/api/v1/entities/{ID}/payments"),  # B2: cash_bank_payments:188-212
+]
 # The entity tools the product has always had (ledger row 31: assumed paths), and only for them.
 ENTITY_TOOLS = [
     ("GET", rf"/api/v1/entities/{ID}"),
@@ -341,7 +348,7 @@ async def test_the_full_scenario_sends_only_what_the_ledger_shows(sandbox):
     unverified = set()
     for seen in sandbox.seen:
         pair = (seen.method, seen.path)
-        if any(m == pair[0] and re.fullmatch(p, pair[1]) for m, p in VERIFIED):
+        if any(m == pair[0] and re.fullmatch(p, pair[1]) for m, p in VERIFIED + PART_B):
             continue
         tool = seen.headers.get("x-agent-tool-name")
         allowed = tool in ("get_entity", "update_entity", "create_entity")

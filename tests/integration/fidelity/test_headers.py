@@ -4,8 +4,9 @@ Each tool is called through a real MCP client session against a sandbox of
 its own, in both id flavours (UUIDs, and integer ids for vendors, products and
 invoices). For every request the sandbox saw during the call:
 
-- ``X-Entity-Id`` names the entity of an entity-scoped path, and the body's
-  entity of the semantic search; other paths carry none;
+- ``X-Entity-Id`` names the entity of an entity-scoped path, the body's
+  entity of the semantic search, and the call's entity on an invoice's
+  payments (a path that names none); other paths carry none;
 - ``Idempotency-Key`` is a fresh UUID4 on every write except ``/auth/*``, and
   absent on reads and auth requests;
 - ``X-Agent-Session-Id`` is one value for the whole process,
@@ -21,6 +22,7 @@ import pytest
 from mcp import Client
 
 from finizi_b4b.api.headers import AGENT_SESSION_ID
+from finizi_b4b.config import TOOLSETS
 from finizi_b4b.server import build_server
 from finizi_b4b.tools import registry
 from tests.conftest import body_of, invoice_xml, settings_for
@@ -46,6 +48,7 @@ def _scripted_calls(box) -> list[tuple[str, dict]]:
     vendor = box.state.vendors[eid][0]
     product = box.state.products[eid][0]
     tax_id = "0" + str(uuid.uuid4().int % 10**9).zfill(9)
+    issued = next(i for i in box.state.invoices[eid] if i["status"] == "issued")
     xml = invoice_xml("C26THD", big["tax_id"], seller_tax_id="0305556667").decode()
     return [
         ("login", {}),
@@ -71,6 +74,13 @@ def _scripted_calls(box) -> list[tuple[str, dict]]:
             "get_general_ledger",
             {"entity_id": eid, "account": "331", "from_date": "2025-04-01", "to_date": "2025-06-30"},
         ),
+        ("lookup_company", {"entity_id": eid, "tax_id": vendor["tax_id"]}),
+        ("check_suppliers", {"entity_id": eid, "date_from": "2026-01-01", "date_to": "2026-01-31"}),
+        ("list_invoice_payments", {"entity_id": eid, "invoice_id": invoice["id"]}),
+        (
+            "record_payment",
+            {"entity_id": eid, "invoice_id": issued["id"], "amount": 1000, "paid_at": issued["issue_date"]},
+        ),
         ("logout", {}),
     ]
 
@@ -88,7 +98,9 @@ def _check(seen, tool: str, arguments: dict, eid: str) -> list[str]:
             problems.append(f"{where}: no X-Agent-Tool-Call-Id")
         if req.path.startswith("/api/v1/entities/"):
             wanted = req.path.split("/")[4]
-        elif req.path.startswith("/api/v1/semantic-search/"):
+        elif req.path.startswith("/api/v1/semantic-search/") or (
+            req.path.startswith("/api/v1/invoices/") and req.path.endswith("/payments")
+        ):
             wanted = eid
         else:
             wanted = None
@@ -110,7 +122,7 @@ async def test_every_request_of_every_tool_carries_its_headers(box, era):
     problems: list[str] = []
     call_ids: list[str] = []
     keys: list[str] = []
-    async with Client(build_server(settings_for(box)), mode=era) as client:
+    async with Client(build_server(settings_for(box, toolsets=TOOLSETS)), mode=era) as client:
         for tool, arguments in calls:
             box.clear_seen()
             result = await client.call_tool(tool, arguments)

@@ -29,6 +29,7 @@ from hypothesis_jsonschema import from_schema
 from mcp import Client
 
 from finizi_b4b.checks import reference_validator
+from finizi_b4b.config import TOOLSETS
 from finizi_b4b.schemas import load_definitions
 from finizi_b4b.server import build_server
 from finizi_b4b.validation import is_id_schema
@@ -129,7 +130,7 @@ class Portal:
 @pytest.fixture(scope="module", params=["legacy", "auto"])
 def signed(request, shared_sandbox):
     with anyio.from_thread.start_blocking_portal() as portal:
-        server = build_server(settings_for(shared_sandbox))
+        server = build_server(settings_for(shared_sandbox, toolsets=TOOLSETS))  # every tool
         with portal.wrap_async_context_manager(Client(server, mode=request.param)) as client:
             login = portal.call(client.call_tool, "login", {})
             assert not login.is_error, login.content[0].text

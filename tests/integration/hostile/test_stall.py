@@ -20,6 +20,7 @@ import logging
 import anyio
 import pytest
 
+from finizi_b4b.config import TOOLSETS
 from finizi_b4b.sandbox import DEMO_ADMIN
 from finizi_b4b.schemas import load_definitions
 from tests.conftest import body_of
@@ -73,7 +74,7 @@ class Signed:
 
 @pytest.fixture
 async def signed(connect, era, sandbox, world):
-    async with connect(era) as client:
+    async with connect(era, toolsets=TOOLSETS) as client:  # every tool, payments too
         login = await client.call_tool("login", {})
         assert not login.is_error, login.content[0].text
         yield Signed(client, sandbox, world.big)

@@ -174,10 +174,14 @@ def test_the_manifest_describes_a_uv_server_configured_from_the_install_dialog(b
     }
 
 
-def test_the_manifest_lists_the_tools_the_schemas_define(built):
+def test_the_manifest_lists_the_tools_the_schemas_define_in_the_default_toolsets(built):
+    from finizi_b4b.config import DEFAULT_TOOLSETS
+    from finizi_b4b.tools import TOOLS
+
     defined = sorted(json.loads(p.read_text())["name"] for p in (ROOT / "schemas" / "tools").glob("*.json"))
     listed = [tool["name"] for tool in built["manifest"]["tools"]]
-    assert listed == defined
+    assert listed == [name for name in defined if TOOLS[name].toolset in DEFAULT_TOOLSETS]
+    assert "record_payment" in defined and "record_payment" not in listed  # payments: not by default
     assert all(tool["description"] for tool in built["manifest"]["tools"])
 
 
