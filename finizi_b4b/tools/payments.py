@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from finizi_b4b.api.errors import Conflict, ValidationFailed
 from finizi_b4b.api.money import amount_json
+from finizi_b4b.api.untrusted import quote
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call, Handler
 from finizi_b4b.tools.import_checks import entity_named
@@ -135,12 +136,13 @@ class PaymentTools(Handler):
         try:
             made = await self.client.pay_invoice(entity_id, invoice_id, body)
         except Conflict as exc:
-            raise ToolError(
-                ErrorCode.CONFLICT, messages.payment_conflict(label, invoice.status, exc)
-            ) from None
+            words = messages.payment_conflict(label, invoice.status, exc)
+            raise ToolError(ErrorCode.CONFLICT, words, api_detail=quote(exc.detail)) from None
         except ValidationFailed as exc:
             words = messages.payment_refused(label, amount, invoice.currency or "VND", exc)
-            raise ToolError(ErrorCode.VALIDATION_FAILED, words, status=exc.status) from None
+            raise ToolError(
+                ErrorCode.VALIDATION_FAILED, words, status=exc.status, api_detail=quote(exc.detail)
+            ) from None
         data: dict[str, Any] = {
             "invoice_id": invoice.id,
             "invoice": label,

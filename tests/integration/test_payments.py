@@ -231,7 +231,8 @@ async def test_more_than_is_left_is_refused_in_words_and_nothing_is_recorded(box
     body = body_of(result)
     assert result.is_error and body["code"] == "validation_failed"
     assert "over what is left to pay" in body["error"] and "Nothing was recorded" in body["error"]
-    assert "more than the" in body["error"]  # the API's own words are quoted
+    assert "The API's own words are in api_detail." in body["error"]
+    assert "more than the" in body["api_detail"]  # quoted as data, apart from ours
     assert box.state.payments_of(invoice) == []
 
 

@@ -312,7 +312,9 @@ async def test_a_bad_period_is_refused_before_any_request_and_a_future_one_by_th
         future = body_of(
             await client.call_tool("generate_tax_report", {"entity_id": world.big, "period": "2099-01"})
         )
-    assert future["code"] == "validation_failed" and "the period has not begun" in future["error"]
+    assert future["code"] == "validation_failed"
+    assert "The API's own words are in api_detail." in future["error"]
+    assert "the period has not begun" in future["api_detail"]
 
 
 async def test_an_entity_the_user_cannot_see_is_not_found(connect, world):
