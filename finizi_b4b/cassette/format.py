@@ -25,7 +25,9 @@ transport) also holds ``"signin"``: the credentials the server was configured
 with, ``{"phone": "+84…", "password": "[REDACTED:password-1]"}``, or ``null``
 when there were none. A replay configures the same, so a recording in which the
 server signed in by itself replays the same way. Readers take lines without it
-(recorded before it was added).
+(recorded before it was added). That line also holds ``"api_url"``, the API
+address the server talked to: the replay's server takes it (nothing is sent
+there: the cassette answers), so a result that names it replays the same.
 """
 
 from __future__ import annotations

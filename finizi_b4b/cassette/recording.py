@@ -110,6 +110,9 @@ class Recorder:
     # The configured sign-in, as the first line written after the server made its transport records it
     # (the password as its marker); a replay signs in automatically just as the recording did.
     signin: dict[str, Any] | None = None
+    # The API address the server talked to, recorded with the sign-in: a replay answers as that address, so
+    # that results which name it (a report's download link) replay the same.
+    api_url: str | None = None
     _signin_pending: bool = False
 
     @classmethod
@@ -135,7 +138,9 @@ class Recorder:
         return make
 
     def note_signin(self, settings: Settings) -> None:
-        """Remember whether ``settings`` sign in by themselves, for the next line to record."""
+        """Remember whether ``settings`` sign in by themselves, and the API address, for the next line to
+        record."""
+        self.api_url = settings.api_url
         if settings.signs_in and settings.password:
             password = self.redactor.marker(settings.password, "password")
             self.signin = {"phone": settings.phone, "password": password}
@@ -188,6 +193,7 @@ class Recorder:
         }
         if self._signin_pending:
             line["signin"] = self.signin
+            line["api_url"] = self.api_url
             self._signin_pending = False
         try:
             self.writer.write(line)

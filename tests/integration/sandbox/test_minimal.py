@@ -217,6 +217,8 @@ async def test_the_default_mode_answers_the_recorded_demo_reads_unchanged():
         call = json.loads(line)
         if call.get("tool") == "import_invoice_xml":
             break  # from here on the answers hold what the session itself created
+        if call.get("tool") in ("generate_tax_report", "send_tax_report_to_htkk"):
+            continue  # their reads follow the jobs the session itself queued
         if call.get("tool") in ("create_entity", "update_entity"):
             entities_changed = True  # the entity answers from here on hold the session's own changes
             continue
