@@ -218,10 +218,10 @@ class ReportTools(Handler):
     # -- the books ---------------------------------------------------------------------------------------
 
     async def get_trial_balance(self, call: Call) -> dict[str, Any]:
-        entity_id, first, last = call["entity_id"], call["from_date"], call["to_date"]
+        entity_id, first, last = call["entity_id"], call["date_from"], call["date_to"]
         balance = await self.client.trial_balance(entity_id, from_date=first, to_date=last)
         shown, lacking = trial_balance_data(balance)
-        data: dict[str, Any] = {"from_date": first, "to_date": last, **shown}
+        data: dict[str, Any] = {"date_from": first, "date_to": last, **shown}
         message = messages.trial_balance_words(shown["checks"], lacking)
         try:
             sides = await invoice_sides(self, _continued(call, 0), entity_id, first, last)
@@ -243,14 +243,14 @@ class ReportTools(Handler):
             page = await self.client.general_ledger(
                 entity_id,
                 account=account,
-                from_date=call["from_date"],
-                to_date=call["to_date"],
+                from_date=call["date_from"],
+                to_date=call["date_to"],
                 page=call["page"],
                 per_page=call["page_size"],
             )
         except NotFound:
             raise ToolError(ErrorCode.NOT_FOUND, messages.account_not_found(account, entity_id)) from None
         data, has_balances = ledger_data(page, account, call["page"], call["page_size"])
-        data = {"from_date": call["from_date"], "to_date": call["to_date"], **data}
+        data = {"date_from": call["date_from"], "date_to": call["date_to"], **data}
         words = messages.ledger_words(account, len(data["lines"]), data["total"], has_balances)
         return {"message": words, "data": data}

@@ -120,4 +120,4 @@ class AbsolutePaths:
 
 
 # The date ranges of every tool: a first day after the last is refused from the arguments alone.
-RANGES: tuple[Rule, ...] = (InOrder("date_from", "date_to"), InOrder("from_date", "to_date"))
+RANGES: tuple[Rule, ...] = (InOrder("date_from", "date_to"),)

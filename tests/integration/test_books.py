@@ -62,7 +62,7 @@ async def test_the_trial_balance_balances_and_its_vat_accounts_match_the_invoice
 ):
     async with connect(era) as client:
         body = await call(
-            client, "get_trial_balance", {"entity_id": world.big, "from_date": FIRST, "to_date": LAST}
+            client, "get_trial_balance", {"entity_id": world.big, "date_from": FIRST, "date_to": LAST}
         )
     data = body["data"]
     assert data["columns"] == ["account", "name", "opening", "debit", "credit", "closing"]
@@ -88,11 +88,11 @@ async def test_the_trial_balance_balances_and_its_vat_accounts_match_the_invoice
 async def test_the_minimal_shape_gives_the_same_figures_signed(connect, minimal, world):
     async with connect() as client:
         rich = await call(
-            client, "get_trial_balance", {"entity_id": world.big, "from_date": FIRST, "to_date": LAST}
+            client, "get_trial_balance", {"entity_id": world.big, "date_from": FIRST, "date_to": LAST}
         )
     async with Client(build_server(settings_for(minimal)), mode="legacy") as client:
         body = await call(
-            client, "get_trial_balance", {"entity_id": world.big, "from_date": FIRST, "to_date": LAST}
+            client, "get_trial_balance", {"entity_id": world.big, "date_from": FIRST, "date_to": LAST}
         )
     data = body["data"]
     assert data["columns"] == ["account", "opening", "debit", "credit", "closing"]  # no names sent
@@ -130,7 +130,7 @@ async def test_checks_are_computed_from_the_rows_not_taken_from_a_flag(connect, 
     sandbox.inject_fault(200, body=rows_answer(parents, balanced=False), path=path)
     lacking = [{"account_code": "1331", "period_debit": "5"}, account("331", "0", "0", "5")]
     sandbox.inject_fault(200, body=rows_answer(lacking), path=path)
-    arguments = {"entity_id": world.big, "from_date": FIRST, "to_date": LAST}
+    arguments = {"entity_id": world.big, "date_from": FIRST, "date_to": LAST}
     async with connect() as client:
         first = await call(client, "get_trial_balance", arguments)
         second = await call(client, "get_trial_balance", arguments)
@@ -156,8 +156,8 @@ async def test_the_ledger_pages_through_the_accounts_lines(connect, sandbox, wor
     arguments = {
         "entity_id": world.big,
         "account": "1331",
-        "from_date": FIRST,
-        "to_date": LAST,
+        "date_from": FIRST,
+        "date_to": LAST,
         "page_size": 20,
     }
     async with connect(era) as client:
@@ -177,8 +177,8 @@ async def test_the_minimal_ledger_says_what_it_lacks(minimal, world):
     arguments = {
         "entity_id": world.big,
         "account": "1331",
-        "from_date": FIRST,
-        "to_date": LAST,
+        "date_from": FIRST,
+        "date_to": LAST,
         "page": 2,
         "page_size": 20,
     }
@@ -195,18 +195,18 @@ async def test_the_minimal_ledger_says_what_it_lacks(minimal, world):
 
 
 async def test_an_unknown_account_is_not_found_by_name_and_a_bad_one_never_sent(connect, sandbox, world):
-    arguments = {"entity_id": world.big, "from_date": FIRST, "to_date": LAST}
+    arguments = {"entity_id": world.big, "date_from": FIRST, "date_to": LAST}
     async with connect() as client:
         missing = await call(client, "get_general_ledger", {**arguments, "account": "9999"})
         sandbox.clear_seen()
         bad = await call(client, "get_general_ledger", {**arguments, "account": "13/../31"})
         assert sandbox.seen == []
-        backwards = await call(client, "get_trial_balance", {**arguments, "from_date": "2025-07-01"})
+        backwards = await call(client, "get_trial_balance", {**arguments, "date_from": "2025-07-01"})
     assert (
         missing["code"] == "not_found" and "Account 9999 is not in the chart of accounts" in missing["error"]
     )
     assert bad["code"] == "invalid_arguments" and "$.account" in bad["error"]
     assert (
         backwards["code"] == "invalid_arguments"
-        and "from_date (2025-07-01) is after to_date" in backwards["error"]
+        and "date_from (2025-07-01) is after date_to" in backwards["error"]
     )

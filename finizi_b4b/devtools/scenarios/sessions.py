@@ -306,13 +306,13 @@ FULL = [
     ),
     Step(
         "get_trial_balance",
-        _on_entity(from_date="2025-04-01", to_date="2025-06-30"),
+        _on_entity(date_from="2025-04-01", date_to="2025-06-30"),
         check=_check_balance,
         show=lambda b: f"{len(b['data']['rows'])} accounts; debits {money(b['data']['totals']['debit'])}",
     ),
     Step(
         "get_general_ledger",
-        _on_entity(account="1331", from_date="2025-04-01", to_date="2025-06-30", page_size=5),
+        _on_entity(account="1331", date_from="2025-04-01", date_to="2025-06-30", page_size=5),
         show=lambda b: f"{len(b['data']['lines'])} of {b['data']['total']} lines of account 1331",
     ),
     Step(

@@ -69,10 +69,10 @@ def _scripted_calls(box) -> list[tuple[str, dict]]:
         ("search_similar_products", {"entity_id": eid, "query": product["name"], "top_k": 2}),
         ("generate_tax_report", {"entity_id": eid, "period": "2025-Q2"}),
         ("send_tax_report_to_htkk", {"entity_id": eid, "period": "2025-01"}),
-        ("get_trial_balance", {"entity_id": eid, "from_date": "2025-04-01", "to_date": "2025-06-30"}),
+        ("get_trial_balance", {"entity_id": eid, "date_from": "2025-04-01", "date_to": "2025-06-30"}),
         (
             "get_general_ledger",
-            {"entity_id": eid, "account": "331", "from_date": "2025-04-01", "to_date": "2025-06-30"},
+            {"entity_id": eid, "account": "331", "date_from": "2025-04-01", "date_to": "2025-06-30"},
         ),
         ("lookup_company", {"entity_id": eid, "tax_id": vendor["tax_id"]}),
         ("check_suppliers", {"entity_id": eid, "date_from": "2026-01-01", "date_to": "2026-01-31"}),
