@@ -61,6 +61,7 @@ __all__ = [
     "FORMATS",
     "ID_MAX_LENGTH",
     "ID_PATTERN",
+    "PATTERN_BOUNDS",
     "SUPPORTED",
     "ArgumentProblem",
     "Keyword",
@@ -105,11 +106,15 @@ class Keyword(StrEnum):
 
 SUPPORTED = frozenset({"properties", *Keyword})
 
-# The form of every id argument (``"type": "string"`` with this pattern and maxLength): a UUID in either
-# letter case, or a positive integer of at most 18 digits. Nothing else, so no slash, dot, ?, #, %,
-# whitespace or newline can reach a URL path. The router also takes such an integer as a JSON number.
+# The form of every id argument (``"type": "string"`` with this pattern): a UUID in either letter case,
+# or a positive integer of at most 18 digits. Nothing else, so no slash, dot, ?, #, %, whitespace or
+# newline can reach a URL path. The router also takes such an integer as a JSON number. The pattern
+# bounds the length (ID_MAX_LENGTH), so id schemas carry no maxLength: a redundant one keeps some
+# clients' strict modes from taking the tool. The validator still refuses a longer string unmatched.
 ID_PATTERN = "^([0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|[1-9][0-9]{0,17})$"
 ID_MAX_LENGTH = 36
+# The longest string a pattern can match, where the pattern itself bounds it.
+PATTERN_BOUNDS = {ID_PATTERN: ID_MAX_LENGTH}
 
 # Formats asserted (as jsonschema's format checker does); any other format is refused when compiled.
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -344,8 +349,11 @@ class Validator:
             return  # never run a pattern or a format on a string already too long
         if "minLength" in schema and length < schema["minLength"]:
             fail(Keyword.MIN_LENGTH, limit=schema["minLength"])
-        if "pattern" in schema and not self._pattern(schema["pattern"]).search(value):
-            fail(Keyword.PATTERN, pattern=schema["pattern"])
+        if "pattern" in schema:
+            source = schema["pattern"]
+            # Never run a pattern on a string longer than anything it matches.
+            if length > PATTERN_BOUNDS.get(source, length) or not self._pattern(source).search(value):
+                fail(Keyword.PATTERN, pattern=source)
         if "format" in schema and not FORMATS[schema["format"]](value):
             fail(Keyword.FORMAT, format=schema["format"])
 

@@ -561,12 +561,52 @@ def test_an_id_with_a_pattern_of_its_own(checkout):
     assert f"schemas/tools/get_invoice.json#/inputSchema/properties/invoice_id/pattern: {ID_FORM}" in problems
 
 
-def test_an_id_with_another_max_length(checkout):
-    checkout.edit("get_entity", lambda d: d["inputSchema"]["properties"]["entity_id"].update(maxLength=40))
+def test_an_id_with_a_redundant_max_length(checkout):
+    # The id pattern bounds the length already; OpenAI's strict mode, for one, refuses maxLength.
+    checkout.edit("get_entity", lambda d: d["inputSchema"]["properties"]["entity_id"].update(maxLength=36))
     assert (
-        "schemas/tools/get_entity.json#/inputSchema/properties/entity_id/maxLength: ids have a maxLength of 36"
-        in checkout.problems()
+        "schemas/tools/get_entity.json#/inputSchema/properties/entity_id/maxLength: ids need no maxLength: "
+        "their pattern bounds them to 36 characters, and a redundant maxLength keeps some clients' strict "
+        "modes from taking the tool"
+    ) in checkout.problems()
+
+
+def test_an_id_needs_no_max_length_but_other_patterned_strings_do(checkout):
+    checkout.edit(
+        "list_invoices", lambda d: d["inputSchema"]["properties"]["invoice_series"].pop("maxLength")
     )
+    problems = checkout.problems()
+    assert any(
+        p.startswith("schemas/tools/list_invoices.json#/inputSchema/properties/invoice_series/maxLength")
+        for p in problems
+    )
+    assert not any("entity_id/maxLength" in p for p in problems)
+
+
+@pytest.mark.parametrize("tool", ["whoami", "list_entities"])
+def test_an_input_without_required_is_a_problem(checkout, tool):
+    checkout.edit(tool, lambda d: d["inputSchema"].pop("required"))
+    assert (
+        f'schemas/tools/{tool}.json#/inputSchema/required: inputs list what they require, "required": [] when '
+        "nothing is (strict clients expect it)"
+    ) in checkout.problems()
+
+
+def test_served_tools_declare_required_and_ids_carry_no_max_length():
+    from finizi_b4b.validation import is_id_schema
+
+    snapshot = json.loads((ROOT / "tests/snapshots/tools-list.json").read_text())
+    assert len(snapshot) == TOOL_FILES
+    for tool in snapshot:
+        schema = tool["inputSchema"]
+        assert isinstance(schema["required"], list), tool["name"]
+        ids = [p for p in schema["properties"].values() if is_id_schema(p)]
+        assert all("maxLength" not in p for p in ids), tool["name"]
+    assert {t["name"] for t in snapshot if t["inputSchema"]["required"] == []} >= {
+        "login",
+        "logout",
+        "whoami",
+    }
 
 
 def test_a_tax_id_without_a_pattern(checkout):

@@ -31,7 +31,9 @@ from finizi_b4b.schemas import load_definitions
 from finizi_b4b.tools.messages import argument_problem as said
 from finizi_b4b.tools.pattern_words import PHRASES
 from finizi_b4b.validation import (
+    ID_MAX_LENGTH,
     ID_PATTERN,
+    PATTERN_BOUNDS,
     SchemaNotSupported,
     Validator,
     canonical,
@@ -172,7 +174,8 @@ def test_a_trailing_newline_is_refused_where_python_dollar_would_pass_it(tool, k
     schema = DEFINITIONS[tool]["inputSchema"]
     arguments = {**schema.get("examples", [{}])[0], key: value + "\n"}
     prop = schema["properties"][key]
-    assert len(value) + 1 <= prop["maxLength"]  # the pattern itself is what must refuse it
+    bound = prop.get("maxLength") or PATTERN_BOUNDS[prop["pattern"]]
+    assert len(value) + 1 <= bound  # the pattern itself is what must refuse it
     # jsonschema's default ('re.search' with '$') lets it through: the rule is not a formality ...
     assert not list(Draft202012Validator(schema).iter_errors(arguments))
     # ... ours and the whole-value reference refuse it, at that property.
@@ -380,3 +383,33 @@ def test_a_status_is_any_short_lower_case_word():
 def test_preview_defaults_to_false():
     args = ROUTER.validate("import_invoice_xml", {"entity_id": "5", "xml_content": "<HDon/>"})
     assert args["preview"] is False and args["auto_classify"] is True
+
+
+# -- ids: bounded by their pattern, which never runs on a longer string -------------------------------
+
+
+class CountingValidator(Validator):
+    runs = 0
+
+    def _pattern(self, source):
+        compiled = super()._pattern(source)
+        outer = self
+
+        class Counted:
+            def search(self, value):
+                outer.runs += 1
+                return compiled.search(value)
+
+        return Counted()
+
+
+@pytest.mark.parametrize("length", [ID_MAX_LENGTH + 1, 100_000])
+def test_an_id_longer_than_its_pattern_allows_is_refused_without_running_the_pattern(length):
+    schema = {"type": "object", "properties": {"entity_id": {"type": "string", "pattern": ID_PATTERN}}}
+    validator = CountingValidator(schema)
+    assert [said(p) for p in validator.problems({"entity_id": "9" * length})] == [
+        "$.entity_id: must be an id as shown by list_entities"
+    ]
+    assert validator.runs == 0
+    assert validator.problems({"entity_id": UUID.upper()}) == [] and validator.runs == 1
+    assert PATTERN_BOUNDS[ID_PATTERN] == len(UUID) == ID_MAX_LENGTH

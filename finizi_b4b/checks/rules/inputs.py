@@ -1,9 +1,11 @@
 """What the server's argument validator needs of an input schema.
 
-Closed objects, a description for every property, keywords the validator
-implements, every string and array bounded (so that validation time is bounded
-too), ids in the one shared form, page sizes with a maximum, and plain words
-for the messages about every pattern.
+Closed objects that say what they require (``"required": []`` when nothing is,
+as strict clients expect), a description for every property, keywords the
+validator implements, every string and array bounded (so that validation time
+is bounded too), ids in the one shared form (bounded by their pattern, with no
+redundant maxLength), page sizes with a maximum, and plain words for the
+messages about every pattern.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ def input_schema(ctx: Context, path: Path, schema: dict[str, Any]) -> Iterator[P
                 "the server's argument validator does not implement this (see finizi_b4b/validation.py; "
                 f"formats: {formats})",
             )
+    if isinstance(schema, dict) and not isinstance(schema.get("required"), list):
+        yield ctx.problem(
+            path,
+            pointer("inputSchema", "required"),
+            'inputs list what they require, "required": [] when nothing is (strict clients expect it)',
+        )
     for where, sub in subschemas(schema, pointer("inputSchema")):
         if is_object_schema(sub) and sub.get("additionalProperties") is not False:
             yield ctx.problem(
@@ -50,7 +58,10 @@ def input_schema(ctx: Context, path: Path, schema: dict[str, Any]) -> Iterator[P
 def bounds(ctx: Context, path: Path, where: str, sub: dict[str, Any]) -> Iterator[Problem]:
     """Every input string and array is bounded, so that validation time is too."""
     named = kinds(sub)
-    if "string" in named and "enum" not in sub and "const" not in sub and "maxLength" not in sub:
+    from finizi_b4b.validation import PATTERN_BOUNDS
+
+    bounded = "maxLength" in sub or sub.get("pattern") in PATTERN_BOUNDS
+    if "string" in named and "enum" not in sub and "const" not in sub and not bounded:
         yield ctx.problem(
             path,
             f"{where}/maxLength",
@@ -71,8 +82,13 @@ def input_property(ctx: Context, path: Path, here: str, name: str, prop: dict[st
             "ids use the shared id form (type string, pattern ID_PATTERN of finizi_b4b/validation.py), "
             "so that nothing like ../ reaches a URL path",
         )
-    elif is_id_schema(prop) and prop.get("maxLength") != ID_MAX_LENGTH:
-        yield ctx.problem(path, f"{here}/maxLength", f"ids have a maxLength of {ID_MAX_LENGTH}")
+    elif is_id_schema(prop) and "maxLength" in prop:
+        yield ctx.problem(
+            path,
+            f"{here}/maxLength",
+            f"ids need no maxLength: their pattern bounds them to {ID_MAX_LENGTH} characters, and a "
+            "redundant maxLength keeps some clients' strict modes from taking the tool",
+        )
     elif name.endswith("_id") and "string" in kinds(prop) and "pattern" not in prop:
         yield ctx.problem(
             path, f"{here}/pattern", "ids need a pattern, so that nothing like ../ reaches a URL path"
