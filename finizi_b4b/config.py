@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_TOOLSETS",
     "LOG_LEVELS",
     "TOOLSETS",
+    "TOOLSET_WORDS",
     "ConfigError",
     "Settings",
     "api_base_url",
@@ -35,6 +36,18 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The toolsets, in the order they are listed; the default serves every one that does not move money.
 TOOLSETS = ("core", "invoices", "reports", "registry", "payments")
 DEFAULT_TOOLSETS = ("core", "invoices", "reports", "registry")
+# What each toolset holds, in the words of the docs and the help.
+TOOLSET_WORDS = {
+    "core": "Signing in and out, the user, and the companies (entities). Always served.",
+    "invoices": "Invoices, vendors and products: lists, reads, one-call summaries, and the import of "
+    "e-invoice XML.",
+    "reports": "Tax reports (generated and checked against the invoices, or sent on to HTKK), the trial "
+    "balance and the general ledger.",
+    "registry": "The company registry: the record of a tax id (MST), and a check of a period's suppliers "
+    "against it.",
+    "payments": "An invoice's payments, and recording one. Not served by default, since it records money "
+    "paid: add it with FINIZI_B4B_TOOLSETS.",
+}
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off", ""})
 _PHONE_SEPARATORS = str.maketrans("", "", " .-")

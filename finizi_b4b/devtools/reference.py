@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from finizi_b4b.config import DEFAULT_TOOLSETS, TOOLSET_WORDS, TOOLSETS
 from finizi_b4b.devtools import layout
 from finizi_b4b.errors import ErrorCode
 from finizi_b4b.schemas import SESSION_TOOLS, load_definitions, writes_data
@@ -174,7 +175,7 @@ def _result_words(schema: Mapping[str, Any]) -> str:
 
 def _tool_section(name: str, tool: Mapping[str, Any]) -> list[str]:
     schema = tool.get("inputSchema", {})
-    lines = [f"## `{name}`", "", f"**{tool.get('title', name)}.** {tool.get('description', '')}", ""]
+    lines = [f"### `{name}`", "", f"**{tool.get('title', name)}.** {tool.get('description', '')}", ""]
     lines += [_annotations(name, tool) + ".", ""]
     properties = schema.get("properties", {})
     if properties:
@@ -203,6 +204,27 @@ def _tool_section(name: str, tool: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def by_toolset(definitions: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+    """The tools grouped by toolset, in the toolsets' order, each group in the server's own order (a
+    definition no tool serves comes last, under ``other``)."""
+    from finizi_b4b.tools import TOOLS
+
+    order = [name for name in TOOLS if name in definitions]
+    order += sorted(name for name in definitions if name not in TOOLS)
+    groups = [
+        (toolset, [n for n in order if n in TOOLS and TOOLS[n].toolset == toolset]) for toolset in TOOLSETS
+    ]
+    groups.append(("other", [n for n in order if n not in TOOLS]))
+    return [(toolset, names) for toolset, names in groups if names]
+
+
+def _toolset_line(toolset: str) -> str:
+    if toolset == "other":
+        return "Definitions of tools the server does not serve."
+    words = TOOLSET_WORDS[toolset]
+    return words if "default" in words or "Always" in words else f"{words} Served by default."
+
+
 def render_reference(definitions: Mapping[str, Mapping[str, Any]]) -> str:
     """The whole of ``docs/tools.md``."""
     lines = [
@@ -222,10 +244,20 @@ def render_reference(definitions: Mapping[str, Mapping[str, Any]]) -> str:
     ]
     if all(tool.get("annotations", {}).get("openWorldHint") is False for tool in definitions.values()):
         lines += ["Every tool acts only on your own Finizi account.", ""]
-    lines += [f"- [`{name}`](#{name}): {tool.get('title', name)}" for name, tool in definitions.items()]
+    groups = by_toolset(definitions)
+    lines += [
+        "The tools come in toolsets, which `FINIZI_B4B_TOOLSETS` (or `--toolsets`) picks: by default "
+        + ", ".join(f"`{name}`" for name in DEFAULT_TOOLSETS)
+        + "; `all` adds the others.",
+        "",
+    ]
+    for toolset, names in groups:
+        lines += [f"- **{toolset}**: " + ", ".join(f"[`{name}`](#{name})" for name in names)]
     lines.append("")
-    for name, tool in definitions.items():
-        lines += _tool_section(name, tool)
+    for toolset, names in groups:
+        lines += [f"## Toolset `{toolset}`", "", _toolset_line(toolset), ""]
+        for name in names:
+            lines += _tool_section(name, definitions[name])
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -236,12 +268,16 @@ def _first_sentence(text: str) -> str:
 
 def render_summary(definitions: Mapping[str, Mapping[str, Any]]) -> str:
     """The README's tool list, markers included."""
-    lines = [README_BEGIN, "| tool | what it does | |", "|---|---|---|"]
-    for name, tool in definitions.items():
-        writes = "writes" if writes_data(name, tool) else ""
-        summary = _cell(_first_sentence(tool.get("description", "")))
-        lines.append(f"| [`{name}`](docs/tools.md#{name}) | {summary} | {writes} |")
-    lines.append(README_END)
+    lines = [README_BEGIN]
+    for toolset, names in by_toolset(definitions):
+        lines += ["", f"**`{toolset}`**: {_toolset_line(toolset)}", ""]
+        lines += ["| tool | what it does | |", "|---|---|---|"]
+        for name in names:
+            tool = definitions[name]
+            writes = "writes" if writes_data(name, tool) else ""
+            summary = _cell(_first_sentence(tool.get("description", "")))
+            lines.append(f"| [`{name}`](docs/tools.md#{name}) | {summary} | {writes} |")
+    lines += ["", README_END]
     return "\n".join(lines)
 
 

@@ -135,9 +135,9 @@ def test_every_tool_and_argument_is_documented() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     listed = readme[readme.index(README_BEGIN) : readme.index(README_END)]
     for name, tool in definitions.items():
-        assert f"\n## `{name}`\n" in reference
+        assert f"\n### `{name}`\n" in reference
         assert f"[`{name}`](docs/tools.md#{name})" in listed
-        section = reference.split(f"\n## `{name}`\n", 1)[1].split("\n## ", 1)[0]
+        section = reference.split(f"\n### `{name}`\n", 1)[1].split("\n##", 1)[0]
         assert tool["title"] in section and tool["description"] in section
         assert ("**Reads only**" in section) is bool(tool["annotations"]["readOnlyHint"])
         assert ("**Writes**" in section) is writes_data(name, tool)
@@ -153,11 +153,31 @@ def test_every_tool_and_argument_is_documented() -> None:
                 assert f"`{str(schema['default']).lower()}`" in row.lower()
 
 
+def test_the_reference_and_the_readme_group_the_tools_by_toolset() -> None:
+    from finizi_b4b.config import DEFAULT_TOOLSETS, TOOLSETS
+    from finizi_b4b.tools import TOOLS
+
+    reference = (ROOT / "docs" / "tools.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = readme[readme.index(README_BEGIN) : readme.index(README_END)]
+    headings = [reference.index(f"\n## Toolset `{toolset}`\n") for toolset in TOOLSETS]
+    groups = [listed.index(f"**`{toolset}`**") for toolset in TOOLSETS]
+    assert headings == sorted(headings) and groups == sorted(groups)  # in the toolsets' order
+    for name, tool in TOOLS.items():
+        at = TOOLSETS.index(tool.toolset)
+        place = reference.index(f"\n### `{name}`\n")
+        assert headings[at] < place and (at + 1 == len(headings) or place < headings[at + 1]), name
+        row = listed.index(f"| [`{name}`]")
+        assert groups[at] < row and (at + 1 == len(groups) or row < groups[at + 1]), name
+    payments = listed[groups[TOOLSETS.index("payments")] :].splitlines()[0]
+    assert "payments" not in DEFAULT_TOOLSETS and "Not served by default" in payments
+
+
 def test_each_result_is_described_from_its_output_schema() -> None:
     definitions = load_definitions()
     reference = render_reference(definitions)
     for name, tool in definitions.items():
-        section = reference.split(f"\n## `{name}`\n", 1)[1].split("\n## ", 1)[0]
+        section = reference.split(f"\n### `{name}`\n", 1)[1].split("\n##", 1)[0]
         line = next(x for x in section.splitlines() if x.startswith("On success the result holds "))
         schema = tool["outputSchema"]
         assert schema.get("required"), f"{name}: its output schema names no key of a success"

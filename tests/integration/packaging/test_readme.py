@@ -48,3 +48,17 @@ def test_the_bundle_is_downloaded_from_the_releases_page():
     bundle = install[install.index("**The MCP Bundle**") :]
     assert releases in bundle and "SHA256SUMS" in bundle
     assert "make bundle" in bundle  # building it from a checkout remains possible
+
+
+def test_every_setting_the_help_lists_is_in_the_settings_table():
+    from finizi_b4b.cli import ENVIRONMENT
+
+    table = README[README.index("## Settings") :]
+    table = table[: table.index("\n\n", table.index("| variable"))]
+    rows = {line.split("|")[1].strip().strip("`") for line in table.splitlines() if line.startswith("| `")}
+    assert rows == {name for name, _ in ENVIRONMENT}
+
+
+def test_the_security_policy_is_linked_from_the_readme():
+    assert (ROOT / "SECURITY.md").is_file()
+    assert "(SECURITY.md)" in README
