@@ -53,6 +53,8 @@ class Setting:
     invoice_series: str
     invoice_number: str
     branch_tax_id: str
+    # The latest issued purchase invoice with no payment: id, total, issue date (the payment question).
+    open_invoice: tuple[str, int, str]
     product_text: str = "Robusta"
 
     @classmethod
@@ -62,6 +64,12 @@ class Setting:
         years = sorted({int(inv["issue_date"][:4]) for inv in invoices})
         picked = invoices[len(invoices) // 3]
         branch = next(v for v in state.vendors[entity_id] if v.get("parent_tax_id"))
+        unpaid = [
+            inv
+            for inv in invoices
+            if inv["direction"] == PURCHASE and inv["status"] == "issued" and not state.payments_of(inv)
+        ]
+        latest = max(unpaid, key=lambda inv: inv["issue_date"])
         return cls(
             entity_id=entity_id,
             year=years[0],
@@ -69,6 +77,7 @@ class Setting:
             invoice_series=picked["invoice_series"],
             invoice_number=picked["invoice_number"],
             branch_tax_id=branch["tax_id"],
+            open_invoice=(latest["id"], latest["total_amount"], latest["issue_date"]),
         )
 
 
@@ -79,6 +88,7 @@ class Question:
     tools: tuple[str, ...]  # the tools its script calls
     script: Callable[[Ask, Setting], Awaitable[Any]]
     expected: Callable[[Any, Setting], Any]
+    max_calls: int = 2  # the most tool calls an assistant should need
 
     def check(self, answer: Any, state: Any, setting: Setting) -> Check:
         return check_answer(answer, self.expected(state, setting))

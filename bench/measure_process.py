@@ -1,4 +1,5 @@
-"""Figures 1-3: what a server process costs to start, to hold in memory, and to list its tools.
+"""Figures 1-3: what a server process costs to start, to hold in memory, and to list its tools (3a with
+the default toolsets, 3c with every one).
 
 Each is compared with the floor (a bare low-level server of the same SDK with
 one trivial tool), measured interleaved in the same run.
@@ -17,7 +18,7 @@ from bench.figures import Check, Fact, Figure, Kind, Limit
 from bench.sandbox_proc import ROOT
 from bench.stdio import StdioPeer, child_env, time_to_initialize
 from finizi_b4b.devtools.scenarios import SCENARIOS, play, rpc_caller
-from finizi_b4b.schemas import TOOLS_LIST_BUDGET, load_definitions
+from finizi_b4b.schemas import TOOLS_LIST_BUDGET, TOOLS_LIST_BUDGET_ALL, load_definitions
 
 __all__ = ["FLOOR", "SERVER", "floor_env", "memory", "startup", "timed", "tools_list"]
 
@@ -89,8 +90,46 @@ async def memory(reps: int, env: dict[str, str]) -> Figure:
     )
 
 
-async def tools_list(reps: int, env: dict[str, str]) -> list[Figure]:
+async def _listed(env: dict[str, str]) -> tuple[int, list[str]]:
+    """The size of a server's tools/list result and the names it lists."""
     peer = await StdioPeer.spawn(SERVER, env)
+    try:
+        await peer.initialize()
+        result = await peer.request("tools/list")
+    finally:
+        await peer.close()
+    size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode())
+    return size, sorted(tool["name"] for tool in result["tools"])
+
+
+def _size_figure(
+    number: str, which: str, size: int, listed: list[str], defined: list[str], budget: int
+) -> Figure:
+    missing = sorted(set(defined) - set(listed))
+    return Figure(
+        number,
+        f"tools/list result size, {which} ({len(listed)} tools, output schemas included)",
+        "bytes",
+        (float(size),),
+        limits=(Limit("size", float(size), Kind.AT_MOST, budget, "bytes"),),
+        checks=(
+            Check(
+                "every schema of its toolsets listed",
+                listed == defined,
+                f"listed {len(listed)} of the {len(defined)} tools of its toolsets; missing {missing}",
+            ),
+        ),
+    )
+
+
+async def tools_list(reps: int, env: dict[str, str]) -> list[Figure]:
+    from finizi_b4b.config import DEFAULT_TOOLSETS
+    from finizi_b4b.tools import TOOLS
+
+    every = sorted(load_definitions())
+    default = sorted(name for name in every if TOOLS[name].toolset in DEFAULT_TOOLSETS)
+    size_all, listed_all = await _listed({**env, "FINIZI_B4B_TOOLSETS": "all"})
+    peer = await StdioPeer.spawn(SERVER, {k: v for k, v in env.items() if k != "FINIZI_B4B_TOOLSETS"})
     floor = await StdioPeer.spawn(FLOOR, floor_env())
     try:
         await peer.initialize()
@@ -105,23 +144,8 @@ async def tools_list(reps: int, env: dict[str, str]) -> list[Figure]:
     finally:
         await peer.close()
         await floor.close()
-    defined = sorted(load_definitions())
-    missing = sorted(set(defined) - set(listed))
     return [
-        Figure(
-            "3a",
-            f"tools/list result size ({len(listed)} tools, output schemas included)",
-            "bytes",
-            (float(size),),
-            limits=(Limit("size", float(size), Kind.AT_MOST, TOOLS_LIST_BUDGET, "bytes"),),
-            checks=(
-                Check(
-                    "every schema listed",
-                    listed == defined,
-                    f"listed {len(listed)} of {len(defined)} defined tools; missing {missing}",
-                ),
-            ),
-        ),
+        _size_figure("3a", "default toolsets", size, listed, default, TOOLS_LIST_BUDGET),
         Figure(
             "3b",
             "tools/list round trip (stdio)",
@@ -131,4 +155,5 @@ async def tools_list(reps: int, env: dict[str, str]) -> list[Figure]:
             tuple(theirs),
             limits=(Limit("median", statistics.median(ours) * 1000, Kind.AT_MOST, 5.0, "ms", 2),),
         ),
+        _size_figure("3c", "every toolset", size_all, listed_all, every, TOOLS_LIST_BUDGET_ALL),
     ]

@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from bench.books_questions import BOOKS_QUESTIONS
 from bench.figures import Check, Figure, Kind, Limit
 from bench.measure_process import SERVER
 from bench.questions import QUESTIONS, Question, Setting
@@ -19,10 +20,11 @@ from bench.sandbox_proc import SandboxProcess
 from bench.stdio import StdioPeer, ToolCallFailed, expect_success, result_text
 from finizi_b4b.sandbox import build_state
 
-__all__ = ["MAX_CALLS", "MAX_TEXT_BYTES", "Meter", "ask_question", "task_costs"]
+__all__ = ["ALL_QUESTIONS", "MAX_TEXT_BYTES", "Meter", "ask_question", "task_costs"]
 
-MAX_CALLS = 2
 MAX_TEXT_BYTES = 4096
+# In the order asked; the books' questions last, since the payment question writes.
+ALL_QUESTIONS: tuple[Question, ...] = (*QUESTIONS, *BOOKS_QUESTIONS)
 
 
 @attrs.define
@@ -50,7 +52,7 @@ def figure_of(question: Question, meter: Meter, check: Check) -> Figure:
         (float(meter.text_bytes),),
         reference=" + ".join(meter.tools) or " + ".join(question.tools),
         limits=(
-            Limit("calls", float(meter.calls), Kind.AT_MOST, MAX_CALLS),
+            Limit("calls", float(meter.calls), Kind.AT_MOST, question.max_calls),
             Limit("text", float(meter.text_bytes), Kind.AT_MOST, MAX_TEXT_BYTES, "bytes"),
         ),
         checks=(check,),
@@ -72,13 +74,14 @@ async def task_costs(seed: int = 0) -> list[Figure]:
     state = build_state(seed)
     setting = Setting.choose(state)
     async with SandboxProcess(seed) as sandbox:
-        peer = await StdioPeer.spawn(SERVER, sandbox.server_env())
+        # Every toolset: the payment question needs the opt-in payments toolset.
+        peer = await StdioPeer.spawn(SERVER, {**sandbox.server_env(), "FINIZI_B4B_TOOLSETS": "all"})
         try:
             await peer.initialize()
             served = {tool["name"] for tool in (await peer.request("tools/list"))["tools"]}
             expect_success(await peer.call("login", {}), "login")
             figures = []
-            for question in QUESTIONS:
+            for question in ALL_QUESTIONS:
                 missing = sorted(set(question.tools) - served)
                 if missing:
                     check = Check("answer", False, f"the server has no tool {', '.join(missing)}")

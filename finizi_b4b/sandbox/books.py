@@ -10,9 +10,11 @@ they were, and no invoice changes status or amount:
   numbered per entity in date order;
 - the registry holds every seeded entity, vendor and customer by tax id, named
   and addressed as on its invoices (a branch under its own ``-NNN`` tax id),
-  except :attr:`State.unregistered_tax_ids` (three counterparties it does not
-  know), and with :attr:`State.renamed_tax_ids` (three vendors it names with
-  another legal form than their invoices do). It holds no taxpayer status.
+  except :attr:`State.unregistered_tax_ids` (counterparties it does not know:
+  one supplier of each entity, and one customer), and with
+  :attr:`State.renamed_tax_ids` (one supplier of each entity, which it names
+  with another legal form than their invoices do), so that every company's
+  supplier check finds something. It holds no taxpayer status.
 """
 
 from __future__ import annotations
@@ -159,15 +161,25 @@ def _seed_registry(state: State, rng: random.Random) -> None:
                 tax_id = invoice["buyer_tax_id"]
                 companies[tax_id] = _company(tax_id, invoice["buyer_name"], invoice.get("buyer_address"))
                 customers.add(tax_id)
-    plain_vendors = sorted(
-        v["tax_id"]
-        for vendors in state.vendors.values()
-        for v in vendors
-        if "-" not in v["tax_id"] and not any(o["parent_tax_id"] == v["tax_id"] for o in vendors)
-    )
-    renamed = rng.sample(plain_vendors, 3)
-    rest = sorted(set(plain_vendors) - set(renamed))
-    unregistered = [*rng.sample(rest, 2), rng.choice(sorted(customers))]
+    # Each entity with suppliers gets one renamed and one unknown among them, so that every company's
+    # supplier check finds something; and one customer is unknown too.
+    renamed, unregistered, taken = [], [], set()
+    for entity_id in sorted(state.vendors):
+        vendors = state.vendors[entity_id]
+        plain = sorted(
+            v["tax_id"]
+            for v in vendors
+            if "-" not in v["tax_id"]
+            and v["tax_id"] not in taken
+            and not any(o["parent_tax_id"] == v["tax_id"] for o in vendors)
+        )
+        if len(plain) >= 2:
+            one, other = rng.sample(plain, 2)
+            renamed.append(one)
+            unregistered.append(other)
+            taken |= {one, other}
+    if customers:
+        unregistered.append(rng.choice(sorted(customers - taken)))
     for tax_id in renamed:
         companies[tax_id]["name"] = _renamed(companies[tax_id]["name"])
     for tax_id in unregistered:
