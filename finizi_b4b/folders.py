@@ -142,17 +142,17 @@ def _names_note(count: int) -> str:
 
 def import_plan(args: dict[str, str], files: XmlFiles) -> str:
     """The prompt text: preview the files in batches, ask the user, then import; what was left out."""
-    folder, entity_id = shown(args["folder"], limit=None), args["entity_id"]
+    folder, entity_id, company = shown(args["folder"], limit=None), args["entity_id"], args["company"]
     if not files.paths:
         if files.not_text:
             return (
                 f"There are no .xml files in {folder} with names that can be read: "
                 f"{_names_note(files.not_text)} Then ask for the folder that holds the e-invoice XML files "
-                f"to import into entity {entity_id}."
+                f"to import into {company}."
             )
         return (
             f"There are no .xml files in {folder}. Tell the user, and ask for the folder that holds the "
-            f"e-invoice XML files to import into entity {entity_id}."
+            f"e-invoice XML files to import into {company}."
         )
     paths = list(files.paths)
     batches = [paths[start : start + BATCH] for start in range(0, len(paths), BATCH)]
@@ -160,10 +160,10 @@ def import_plan(args: dict[str, str], files: XmlFiles) -> str:
         holds = f"at least {files.found}" if files.cut else f"{files.found}"
         first = (
             f"Import the first {len(paths)} (in name order) of the {holds} e-invoice XML files of {folder} "
-            f"into entity {entity_id}."
+            f"into {company}."
         )
     else:
-        first = f"Import the {len(paths)} e-invoice XML file(s) of {folder} into entity {entity_id}."
+        first = f"Import the {len(paths)} e-invoice XML file(s) of {folder} into {company}."
     lines = [first]
     if files.left_out:
         lines.append(

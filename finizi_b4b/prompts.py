@@ -4,11 +4,13 @@
 (checked first: a malformed argument is a ``-32602`` error naming it), and
 ``completion/complete`` offers values while the user types them:
 
-- ``entity_id``: the ids of the signed-in user's entities (matching the start
-  of the id, or any part of the entity's name or tax id), read with the
-  connection's own ``list_entities`` handler, which signs in by itself when
+- ``company``: the signed-in user's companies as ``Name (MST 0316247298)``
+  (matching the start of the id, or any part of the name or tax id), read with
+  the connection's own ``list_entities`` handler, which signs in by itself when
   credentials are configured. Any failure (not signed in, the API down, a slow
-  answer) offers nothing rather than an error: completion is a convenience;
+  answer) offers nothing rather than an error: completion is a convenience.
+  ``prompts/get`` takes a name, tax id or id and tells the entity
+  (:mod:`finizi_b4b.company_argument`), or asks the model to find it first;
 - ``month``, ``quarter``, ``date_from``, ``date_to``: recent months, quarters and quarter boundaries;
 - ``folder``: the sub-folders of the folder typed so far (:mod:`finizi_b4b.folders`).
 
@@ -26,7 +28,6 @@ import calendar
 import datetime as dt
 import logging
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -35,18 +36,16 @@ import attrs
 import mcp.types as types
 from mcp.shared.exceptions import MCPError
 
+from finizi_b4b.company_argument import company_of, company_problem, fold, offered, read_entities
 from finizi_b4b.folders import MAX_VALUES, folder_problem, import_plan, sub_folders, xml_files
 from finizi_b4b.folders import call_text as _call
 from finizi_b4b.paths import BadPath, is_text, shown
 from finizi_b4b.quarterly import quarter_problem, quarterly_vat_review, recent_quarters
-from finizi_b4b.validation import ID_PATTERN, whole_value
 
 __all__ = ["PROMPTS", "PromptHandlers"]
 
 log = logging.getLogger("finizi_b4b.prompts")
 
-COMPLETION_TIMEOUT = 10.0
-_ID = re.compile(whole_value(ID_PATTERN))
 _MONTH = re.compile(r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])\Z")
 
 
@@ -82,10 +81,6 @@ class Prompt:
 # -- argument checks -------------------------------------------------------------------------------
 
 
-def _entity_id(value: str) -> str | None:
-    return None if _ID.match(value) else "must be an entity id as list_entities shows it"
-
-
 def _month(value: str) -> str | None:
     return None if _MONTH.match(value) else "must be a month as YYYY-MM, e.g. 2026-03"
 
@@ -102,7 +97,11 @@ def _top(value: str) -> str | None:
     return None if value.isascii() and value.isdigit() and 1 <= int(value) <= 50 else "must be 1 to 50"
 
 
-ENTITY = Argument("entity_id", "The entity (company), as list_entities shows it.", check=_entity_id)
+COMPANY = Argument(
+    "company",
+    "The company: its name, tax id (MST) or id, as list_entities shows them.",
+    check=company_problem,
+)
 
 
 # -- the prompts -----------------------------------------------------------------------------------
@@ -115,7 +114,7 @@ def _vat_review(args: dict[str, str]) -> str:
     period = {"entity_id": args["entity_id"], "date_from": first.isoformat(), "date_to": last.isoformat()}
     return "\n".join(
         [
-            f"Review the VAT of entity {args['entity_id']} for {first:%B %Y} (invoices issued "
+            f"Review the VAT of {args['company']} for {first:%B %Y} (invoices issued "
             f"{first.isoformat()} to {last.isoformat()}), as for the monthly VAT return.",
             "",
             "1. Call " + _call("summarize_invoices", {**period, "group_by": ["direction", "status"]}) + ". "
@@ -140,7 +139,7 @@ def _spend_review(args: dict[str, str]) -> str:
     top = int(args.get("top") or 12)
     return "\n".join(
         [
-            f"Review what entity {args['entity_id']} bought from its suppliers between "
+            f"Review what {args['company']} bought from its suppliers between "
             f"{args['date_from']} and {args['date_to']}.",
             "",
             "1. Call "
@@ -166,7 +165,7 @@ PROMPTS: dict[str, Prompt] = {
             "monthly_vat_review",
             "Monthly VAT review",
             "Output and input VAT of an entity for one month, what is payable, and what to check.",
-            (ENTITY, Argument("month", "The month, as YYYY-MM.", check=_month)),
+            (COMPANY, Argument("month", "The month, as YYYY-MM.", check=_month)),
             _vat_review,
             frozenset({"summarize_invoices", "list_invoices"}),
         ),
@@ -174,7 +173,7 @@ PROMPTS: dict[str, Prompt] = {
             "quarterly_vat_review",
             "Quarterly VAT review",
             "A quarter's VAT report checked against the invoices, unconfirmed suppliers, unpaid purchases.",
-            (ENTITY, Argument("quarter", "The quarter, as YYYY-Qn.", check=quarter_problem)),
+            (COMPANY, Argument("quarter", "The quarter, as YYYY-Qn.", check=quarter_problem)),
             quarterly_vat_review,
             frozenset({"generate_tax_report", "check_suppliers", "summarize_invoices"}),
         ),
@@ -183,7 +182,7 @@ PROMPTS: dict[str, Prompt] = {
             "Vendor spend review",
             "What an entity bought from each supplier in a period: the largest, their trend, oddities.",
             (
-                ENTITY,
+                COMPANY,
                 Argument("date_from", "First issue date, YYYY-MM-DD.", check=_date),
                 Argument("date_to", "Last issue date, YYYY-MM-DD.", check=_date),
                 Argument("top", "How many suppliers to show (default 12).", required=False, check=_top),
@@ -196,7 +195,7 @@ PROMPTS: dict[str, Prompt] = {
             "Import a folder of invoices",
             "Preview, then import, every e-invoice XML file of a local folder into an entity.",
             (
-                ENTITY,
+                COMPANY,
                 Argument("folder", "Absolute path of the folder with the XML files.", check=folder_problem),
             ),
             lambda args: "",  # rendered with the folder's files by get_prompt
@@ -232,29 +231,18 @@ def _checked(prompt: Prompt, given: dict[str, str]) -> dict[str, str]:
     return {key: value for key, value in given.items() if value != ""}
 
 
-def _fold(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
-
-
-async def _entity_ids(ctx: Any, typed: str) -> list[str]:
-    from finizi_b4b.tools.base import Call
-
-    runtime = ctx.lifespan_context
-    with anyio.move_on_after(COMPLETION_TIMEOUT):
-        list_entities = runtime.handler("list_entities")  # opens the connection's client if need be
-        await runtime.session.sign_in_automatically()  # as a tool call would, when credentials are set
-        answer = await list_entities(Call({"detailed": False}))
-        items = answer["data"]["items"]
-        needle = _fold(typed.strip())
-        values = []
-        for item in items:
-            ident = str(item.get("id", ""))
-            words = _fold(f"{item.get('name') or ''} {item.get('tax_id') or ''}")
-            if ident and (ident.lower().startswith(needle) or needle in words):
-                values.append(ident)
-        return values
-    return []
+async def _companies(ctx: Any, typed: str) -> list[str]:
+    """The user's companies that what was typed names (a part of a name, tax id or id), as offered."""
+    items = await read_entities(ctx)
+    if items is None:
+        return []
+    needle = fold(typed.strip())
+    return [
+        offered(item)
+        for item in items
+        if str(item["id"]).lower().startswith(needle)
+        or needle in fold(f"{offered(item)} {item.get('tax_id') or ''}")
+    ]
 
 
 def _months(typed: str, today: dt.date) -> list[str]:
@@ -280,8 +268,8 @@ def _quarter_days(typed: str, today: dt.date, ends: bool) -> list[str]:
 
 async def _values(ctx: Any, name: str, typed: str) -> list[str]:
     today = dt.date.today()
-    if name == "entity_id":
-        return await _entity_ids(ctx, typed)
+    if name == "company":
+        return await _companies(ctx, typed)
     if name == "month":
         return _months(typed, today)
     if name == "quarter":
@@ -335,6 +323,8 @@ class PromptHandlers:
                 f"changes data in Finizi and is refused. Prompts: {offered}."
             )
         args = _checked(prompt, dict(params.arguments or {}))
+        company = await company_of(ctx, args["company"])
+        args |= {"entity_id": company.entity_id or "<entity_id>", "company": company.label}
         if prompt.name == "import_invoice_folder":
             try:
                 files = await anyio.to_thread.run_sync(xml_files, args["folder"])
@@ -344,6 +334,8 @@ class PromptHandlers:
             text = import_plan(args, files)
         else:
             text = prompt.render(args)
+        if company.first_step:
+            text = company.first_step + "\n\n" + text
         return types.GetPromptResult(
             description=prompt.description,
             messages=[types.PromptMessage(role="user", content=types.TextContent(text=_sendable(text)))],

@@ -53,7 +53,7 @@ def quarterly_vat_review(args: dict[str, str]) -> str:
     unpaid = {**period, "direction": "purchase", "payment_status": "unpaid", "group_by": ["vendor"]}
     return "\n".join(
         [
-            f"Review the VAT of entity {entity} for {quarter} (invoices issued {first} to {last}), as for "
+            f"Review the VAT of {args['company']} for {quarter} (invoices issued {first} to {last}), as for "
             "the quarterly VAT return.",
             "",
             "1. Call "

@@ -77,7 +77,7 @@ def test_prompts_are_listed_and_filled_in(era):
     assert all(p["arguments"] and p["description"] for p in prompts)
     done = inspector(
         "--method", "prompts/get", "--prompt-name", "monthly_vat_review",
-        "--prompt-args", "entity_id=3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d", "month=2026-03",
+        "--prompt-args", "company=Sao Việt", "month=2026-03",
         "--protocol-era", era,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -90,7 +90,7 @@ def test_prompts_are_listed_and_filled_in(era):
 def test_a_prompt_with_a_bad_argument_is_refused():
     done = inspector(
         "--method", "prompts/get", "--prompt-name", "monthly_vat_review",
-        "--prompt-args", "entity_id=../../x", "month=2026-03",
+        "--prompt-args", "company=" + "x" * 201, "month=2026-03",
     )  # fmt: skip
     assert done.returncode != 0
-    assert "entity_id must be an entity id" in done.stdout + done.stderr
+    assert "company must be a company's name, tax id (MST) or id" in done.stdout + done.stderr

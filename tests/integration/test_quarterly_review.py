@@ -21,7 +21,7 @@ async def test_the_review_asks_for_the_report_suppliers_and_unpaid_purchases_of_
     connect, world, era
 ):
     async with connect(era) as client:
-        text = text_of(await client.get_prompt(PROMPT, {"entity_id": world.big, "quarter": "2024-Q1"}))
+        text = text_of(await client.get_prompt(PROMPT, {"company": world.big, "quarter": "2024-Q1"}))
         calls = tool_calls(text)
         assert [tool for tool, _ in calls] == ["generate_tax_report", "check_suppliers", "summarize_invoices"]
         report, suppliers, unpaid = (arguments for _, arguments in calls)
@@ -51,7 +51,7 @@ async def test_the_review_asks_for_the_report_suppliers_and_unpaid_purchases_of_
 async def test_a_bad_quarter_is_invalid_params(connect, world, quarter, words):
     async with connect() as client:
         with pytest.raises(MCPError) as caught:
-            await client.get_prompt(PROMPT, {"entity_id": world.big, "quarter": quarter})
+            await client.get_prompt(PROMPT, {"company": world.big, "quarter": quarter})
     assert caught.value.error.code == types.INVALID_PARAMS and words in caught.value.error.message
 
 
@@ -76,7 +76,7 @@ async def test_it_is_not_offered_when_the_reports_toolset_is_not_served(connect,
     async with connect(era, toolsets=("core", "invoices", "registry")) as client:
         listed = [prompt.name for prompt in (await client.list_prompts()).prompts]
         with pytest.raises(MCPError) as caught:
-            await client.get_prompt(PROMPT, {"entity_id": world.big, "quarter": "2025-Q1"})
+            await client.get_prompt(PROMPT, {"company": world.big, "quarter": "2025-Q1"})
         offered = await client.complete(types.PromptReference(name=PROMPT), {"name": "quarter", "value": ""})
     assert PROMPT not in listed and "monthly_vat_review" in listed
     assert caught.value.error.code == types.INVALID_PARAMS

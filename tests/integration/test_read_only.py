@@ -72,12 +72,10 @@ async def test_the_folder_import_prompt_is_not_offered(connect, world, era, tmp_
     async with connect(era, read_only=True) as client:
         listed = [prompt.name for prompt in (await client.list_prompts()).prompts]
         with pytest.raises(MCPError) as caught:
-            await client.get_prompt(
-                "import_invoice_folder", {"entity_id": world.big, "folder": str(tmp_path)}
-            )
+            await client.get_prompt("import_invoice_folder", {"company": world.big, "folder": str(tmp_path)})
         ref = types.PromptReference(name="import_invoice_folder")
         offered = await client.complete(ref, {"name": "folder", "value": str(tmp_path)})
-        review = await client.get_prompt("monthly_vat_review", {"entity_id": world.big, "month": "2026-03"})
+        review = await client.get_prompt("monthly_vat_review", {"company": world.big, "month": "2026-03"})
     assert listed == ["monthly_vat_review", "quarterly_vat_review", "vendor_spend_review"]
     assert caught.value.error.code == types.INVALID_PARAMS
     assert "import_invoice_folder" in caught.value.error.message

@@ -254,7 +254,7 @@ async def test_a_session_the_api_refuses_right_after_login_is_not_signed_in_agai
         bodies = []
         for number in range(30):
             bodies.append(body_of(await client.call_tool("list_entities" if number % 2 else "whoami", {})))
-            offered = await client.complete(ref, {"name": "entity_id", "value": str(number)})
+            offered = await client.complete(ref, {"name": "company", "value": str(number)})
             assert offered.completion.values == []
         made = logins(sandbox) - before
     assert made <= 3, f"{made} logins for 30 calls and 30 completions"

@@ -61,12 +61,12 @@ def plan_paths(text: str) -> list[str]:
     return call["file_paths"]
 
 
-def get_folder_plan(entity_id: str, folder: str) -> dict:
+def get_folder_plan(company: str, folder: str) -> dict:
     return {
         "jsonrpc": "2.0",
         "id": "plan",
         "method": "prompts/get",
-        "params": {"name": "import_invoice_folder", "arguments": {"entity_id": entity_id, "folder": folder}},
+        "params": {"name": "import_invoice_folder", "arguments": {"company": company, "folder": folder}},
     }
 
 
@@ -105,9 +105,11 @@ def test_over_stdio_such_names_are_left_out_counted_and_the_server_keeps_serving
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", stderr), "a control character reached the log"
 
 
-async def test_in_process_such_names_are_left_out_of_the_plan_and_the_completion(connect, unpacked, era):
+async def test_in_process_such_names_are_left_out_of_the_plan_and_the_completion(
+    connect, unpacked, world, era
+):
     async with connect(era) as client:
-        arguments = {"entity_id": "12", "folder": str(unpacked)}
+        arguments = {"company": world.big, "folder": str(unpacked)}
         text = text_of(await client.get_prompt("import_invoice_folder", arguments))
         ref = types.PromptReference(name="import_invoice_folder")
         folders = await client.complete(ref, {"name": "folder", "value": str(unpacked.parent) + os.sep})
@@ -119,12 +121,12 @@ async def test_in_process_such_names_are_left_out_of_the_plan_and_the_completion
     assert folders.completion.values == [str(unpacked), str(unpacked) + "-2025"]
 
 
-async def test_a_folder_of_only_such_names_says_so(connect, tmp_path):
+async def test_a_folder_of_only_such_names_says_so(connect, world, tmp_path):
     for name in BAD_FILES:
         make(tmp_path, name.encode("cp1258"))
     async with connect() as client:
         text = text_of(
-            await client.get_prompt("import_invoice_folder", {"entity_id": "12", "folder": str(tmp_path)})
+            await client.get_prompt("import_invoice_folder", {"company": world.big, "folder": str(tmp_path)})
         )
     assert text.startswith(f"There are no .xml files in {tmp_path}")
     assert LEFT_OUT in text and tool_calls(text) == []
@@ -134,7 +136,7 @@ async def test_a_folder_of_only_such_names_says_so(connect, tmp_path):
 async def test_an_unknown_users_home_is_a_bad_folder_argument(connect, era, folder):
     async with connect(era) as client:
         with pytest.raises(MCPError) as caught:
-            await client.get_prompt("import_invoice_folder", {"entity_id": "12", "folder": folder})
+            await client.get_prompt("import_invoice_folder", {"company": "12", "folder": folder})
         ref = types.PromptReference(name="import_invoice_folder")
         offered = await client.complete(ref, {"name": "folder", "value": folder})
     assert caught.value.error.code == types.INVALID_PARAMS

@@ -228,7 +228,7 @@ async def test_file_names_in_a_folder_reach_the_prompt_harmless(planted, tmp_pat
     (tmp_path / os.fsdecode(b"H\xf3a \xf0\xf5n.xml")).write_bytes(b"<HDon/>")  # windows-1258 bytes
     async with client_of(box) as client:
         prompt = await client.get_prompt(
-            "import_invoice_folder", {"entity_id": entity_id, "folder": str(tmp_path)}
+            "import_invoice_folder", {"company": entity_id, "folder": str(tmp_path)}
         )
     text = prompt.messages[0].content.text
     assert "\u202e" not in text and "\u200b" not in text

@@ -36,11 +36,11 @@ def listed_paths(text: str, folder: Path) -> list[str]:
     return found
 
 
-async def test_a_plan_of_a_folder_over_the_limit_says_how_many_were_left_out(connect, tmp_path):
+async def test_a_plan_of_a_folder_over_the_limit_says_how_many_were_left_out(connect, world, tmp_path):
     names = [f"{number:05d}.xml" for number in range(10_500)]
     touch_all(tmp_path, names)
     async with connect() as client:
-        arguments = {"entity_id": "12", "folder": str(tmp_path)}
+        arguments = {"company": world.big, "folder": str(tmp_path)}
         text = text_of(await client.get_prompt("import_invoice_folder", arguments))
     assert "The other 500 .xml files of the folder were left out of this plan" in text
     assert "10500" in text.split("\n", 1)[0]  # the first line says how many the folder holds
