@@ -31,6 +31,7 @@ __all__ = [
     "fraction",
     "is_id",
     "number",
+    "percent",
     "text",
 ]
 
@@ -72,6 +73,13 @@ def fraction(value: Any) -> float | None:
     """A rate as a fraction between 0 and 1 (0.1 for 10 %), or None."""
     found = number(value)
     return found if found is not None and 0 <= found <= 1 else None
+
+
+def percent(rate: float) -> int | float:
+    """A fraction (0.08) as the percent the server shows every VAT rate in (8), exactly: 0.07 gives 7,
+    not 7.000000000000001."""
+    shown = Decimal(str(rate)) * 100
+    return int(shown) if shown == shown.to_integral_value() else float(shown.normalize())
 
 
 def day(value: Any) -> dt.date | None:

@@ -208,6 +208,17 @@ class Product(Identified):
     def vat_rate(self) -> float | None:
         return fields.fraction(self.raw.get("vat_rate"))
 
+    @property
+    def vat_rate_percent(self) -> int | float | None:
+        """The VAT rate in percent, as invoice lines carry it (None when not sent as a fraction)."""
+        rate = self.vat_rate
+        return None if rate is None else fields.percent(rate)
+
+    @property
+    def vat_rate_unread(self) -> bool:
+        """Whether a ``vat_rate`` was sent that is not a fraction between 0 and 1, as assumed."""
+        return self.raw.get("vat_rate") is not None and self.vat_rate is None
+
 
 @attrs.frozen
 class SimilarProduct(Record):

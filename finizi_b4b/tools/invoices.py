@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from finizi_b4b.api import fields
 from finizi_b4b.tools.base import Call, Handler, direction_label, page_result
 from finizi_b4b.tools.summaries import DIRECTION_CODES, filters_of, summarize
 from finizi_b4b.tools.summary_answer import LEFT_OUT, Summary
@@ -37,6 +38,18 @@ def _invoice(raw: dict[str, Any]) -> dict[str, Any]:
     if "direction" in raw:
         raw["direction"] = direction_label(raw["direction"])
     return raw
+
+
+def _rates_in_percent(lines: Any) -> int:
+    """Lines carry vat_rate in percent (8); one sent as a fraction (0.08: no VAT rate is under 1 %) is
+    shown in percent too. How many were."""
+    converted = 0
+    for line in lines if isinstance(lines, list) else ():
+        rate = fields.number(line.get("vat_rate")) if isinstance(line, dict) else None
+        if rate is not None and 0 < rate < 1:
+            line["vat_rate"] = fields.percent(rate)
+            converted += 1
+    return converted
 
 
 def _bucket(amounts: Amounts, currencies: list[str]) -> dict[str, Any]:
@@ -107,8 +120,14 @@ class InvoiceTools(Handler):
         return result
 
     async def get_invoice(self, call: Call) -> dict[str, Any]:
+        from finizi_b4b.tools.messages import line_rates_were_fractions
+
         invoice = await self.client.get_invoice(call["entity_id"], call["invoice_id"])
-        return {"data": _invoice(invoice.as_json())}
+        data = _invoice(invoice.as_json())
+        converted = _rates_in_percent(data.get("line_items"))
+        if converted:
+            return {"message": line_rates_were_fractions(converted), "data": data}
+        return {"data": data}
 
     async def get_invoice_statistics(self, call: Call) -> dict[str, Any]:
         from finizi_b4b.tools.messages import ALL_TIME_STATISTICS, period_statistics

@@ -1210,3 +1210,21 @@ def payment_basis_note(scope: PaymentScope) -> str:
     if scope.unknown:
         text += f" {scope.unknown} invoice(s) have no total, so their payment status is unknown."
     return text
+
+
+# -- VAT rates -------------------------------------------------------------------------------------
+
+
+def vat_rates_unread(count: int) -> str:
+    return (
+        f"{count} product(s) carry a vat_rate that is not a fraction between 0 and 1, the form this server "
+        "reads it in, so it is shown as null: get_invoice shows the rates on invoice lines. Every VAT rate "
+        "here is in percent (8 for 8 %)."
+    )
+
+
+def line_rates_were_fractions(count: int) -> str:
+    return (
+        f"{count} line(s) carried vat_rate as a fraction (such as 0.08), not in percent as invoice lines "
+        "usually do; they are shown in percent (8), as every VAT rate here is."
+    )

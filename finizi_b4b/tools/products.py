@@ -4,16 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from finizi_b4b.api.models import Product
+from finizi_b4b.tools import messages
 from finizi_b4b.tools.base import Call, Handler, page_result
 
 __all__ = ["COMPACT", "ProductTools"]
 
-# The backend's ProductBase fields: code is the SKU, vat_rate a fraction (0.1 for 10 %).
+# The backend's ProductBase fields: code is the SKU, vat_rate a fraction (0.1 for 10 %), shown in percent
+# (10) as invoice lines carry it, so that one unit serves every VAT rate the server shows.
 COMPACT = ("code", "name", "unit_of_measurement", "default_sell_price", "inventory_type", "vat_rate")
 
 
 def _wanted(fields: list[str] | None) -> tuple[str, ...]:
     return ("id", *(f for f in fields or COMPACT if f != "id"))
+
+
+def _row(product: Product, wanted: tuple[str, ...]) -> dict[str, Any]:
+    row = product.pick(wanted)
+    if "vat_rate" in row:
+        row["vat_rate"] = product.vat_rate_percent
+    return row
+
+
+def _rates_said(result: dict[str, Any], products: list[Product], wanted: tuple[str, ...]) -> dict[str, Any]:
+    unread = sum(product.vat_rate_unread for product in products) if "vat_rate" in wanted else 0
+    return {"message": messages.vat_rates_unread(unread), **result} if unread else result
 
 
 class ProductTools(Handler):
@@ -25,7 +40,8 @@ class ProductTools(Handler):
             search=call.get("search"),
         )
         wanted = _wanted(call.get("fields"))
-        return page_result(page, [product.pick(wanted) for product in page.items], call["page_size"])
+        result = page_result(page, [_row(product, wanted) for product in page.items], call["page_size"])
+        return _rates_said(result, list(page.items), wanted)
 
     async def search_similar_products(self, call: Call) -> dict[str, Any]:
         matches = await self.client.similar_products(
@@ -35,5 +51,9 @@ class ProductTools(Handler):
             min_similarity=call["min_similarity"],
         )
         wanted = _wanted(None)
-        items = [{**match.product().pick(wanted), "similarity": match.similarity} for match in matches]
-        return {"data": {"items": items, "total": len(items)}}
+        products = [match.product() for match in matches]
+        items = [
+            {**_row(product, wanted), "similarity": match.similarity}
+            for product, match in zip(products, matches, strict=True)
+        ]
+        return _rates_said({"data": {"items": items, "total": len(items)}}, products, wanted)

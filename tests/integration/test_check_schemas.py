@@ -467,13 +467,24 @@ def test_a_string_with_an_anchored_bounded_pattern_still_needs_a_max_length(chec
     )
 
 
-def test_a_date_needs_a_max_length(checkout):
+def test_a_date_is_bounded_by_its_format_and_needs_no_max_length(checkout):
+    checkout.edit("get_invoice_statistics", lambda d: d["inputSchema"]["properties"]["date_to"].pop("format"))
+    problems = checkout.problems()  # (its schema cases of impossible dates now pass, and say so too)
+    assert (
+        f"schemas/tools/get_invoice_statistics.json#/inputSchema/properties/date_to/maxLength: {UNBOUNDED}"
+        in (problems)
+    )
+
+
+def test_a_date_with_a_redundant_max_length(checkout):
     checkout.edit(
-        "get_invoice_statistics", lambda d: d["inputSchema"]["properties"]["date_to"].pop("maxLength")
+        "get_invoice_statistics", lambda d: d["inputSchema"]["properties"]["date_to"].update(maxLength=10)
     )
     only(
         checkout.problems(),
-        f"schemas/tools/get_invoice_statistics.json#/inputSchema/properties/date_to/maxLength: {UNBOUNDED}",
+        "schemas/tools/get_invoice_statistics.json#/inputSchema/properties/date_to/maxLength: a date string "
+        "needs no maxLength: its format bounds it, and a redundant maxLength keeps some clients' strict modes "
+        "from taking the tool",
     )
 
 

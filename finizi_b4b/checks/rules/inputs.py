@@ -56,11 +56,23 @@ def input_schema(ctx: Context, path: Path, schema: dict[str, Any]) -> Iterator[P
 
 
 def bounds(ctx: Context, path: Path, where: str, sub: dict[str, Any]) -> Iterator[Problem]:
-    """Every input string and array is bounded, so that validation time is too."""
-    named = kinds(sub)
-    from finizi_b4b.validation import PATTERN_BOUNDS
+    """Every input string and array is bounded, so that validation time is too; a string bounded by its
+    format or pattern carries no maxLength besides."""
+    from finizi_b4b.validation import is_id_schema
 
-    bounded = "maxLength" in sub or sub.get("pattern") in PATTERN_BOUNDS
+    named = kinds(sub)
+    from finizi_b4b.validation import FORMAT_BOUNDS, PATTERN_BOUNDS
+
+    implied = sub.get("pattern") in PATTERN_BOUNDS or sub.get("format") in FORMAT_BOUNDS
+    if "string" in named and implied and "maxLength" in sub and not is_id_schema(sub):
+        yield ctx.problem(
+            path,
+            f"{where}/maxLength",
+            f"a {sub.get('format') or 'pattern'} string needs no maxLength: its "
+            f"{'format' if sub.get('format') in FORMAT_BOUNDS else 'pattern'} bounds it, and a redundant "
+            "maxLength keeps some clients' strict modes from taking the tool",
+        )
+    bounded = "maxLength" in sub or implied
     if "string" in named and "enum" not in sub and "const" not in sub and not bounded:
         yield ctx.problem(
             path,

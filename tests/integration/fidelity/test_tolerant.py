@@ -79,7 +79,7 @@ async def test_products_carry_the_product_base_fields(sandbox, world):
     body = await call(sandbox, "list_products", {"entity_id": world.big, "page_size": 5})
     for item in body["data"]["items"]:
         assert {"id", "code", "name", "unit_of_measurement", "default_sell_price"} <= set(item), item
-        assert 0 <= item["vat_rate"] < 1  # a fraction
+        assert item["vat_rate"] in (0, 5, 8, 10)  # the API's fraction, shown in percent as lines are
     similar = await call(sandbox, "search_similar_products", {"entity_id": world.big, "query": "giấy"})
     assert all("code" in item for item in similar["data"]["items"])
 

@@ -24,7 +24,7 @@ from finizi_b4b.config import TOOLSETS
 from finizi_b4b.sandbox import DEMO_ADMIN
 from finizi_b4b.schemas import load_definitions
 from finizi_b4b.tools.pattern_words import PHRASES
-from finizi_b4b.validation import PATTERN_BOUNDS, is_id_schema
+from finizi_b4b.validation import FORMAT_BOUNDS, PATTERN_BOUNDS, is_id_schema
 from tests.conftest import body_of
 
 pytestmark = pytest.mark.anyio
@@ -95,6 +95,12 @@ async def test_a_100k_value_for_any_bounded_string_is_refused_at_once(signed):
             prop = DEFINITIONS[tool]["inputSchema"]["properties"][key]
             if is_id_schema(prop):  # bounded by the pattern, which is refused unrun
                 assert f"$.{key}: must be {PHRASES[key]}" in error, (tool, key, error)
+            elif prop.get("format") in FORMAT_BOUNDS:  # bounded by the format, refused unread
+                assert f"$.{key}: must be a real calendar date written YYYY-MM-DD" in error, (
+                    tool,
+                    key,
+                    error,
+                )
             else:
                 assert f"$.{key}: must be at most" in error, (tool, key, error)
 
@@ -107,7 +113,7 @@ PATTERNED = list(string_properties(patterned=True))
 def near_misses(prop: dict) -> list[str]:
     """Strings built to make a backtracking matcher work hard: long runs of what the pattern accepts,
     ending in what it does not, within the maxLength and far beyond it."""
-    room = prop.get("maxLength") or PATTERN_BOUNDS[prop["pattern"]]
+    room = prop.get("maxLength") or PATTERN_BOUNDS.get(prop.get("pattern")) or FORMAT_BOUNDS[prop["format"]]
     runs = []
     for alphabet in ("a@.", "0-", "9", " .-0", "aA0-", "a@a."):
         runs.append((alphabet * room)[: room - 1] + "!")
