@@ -209,11 +209,17 @@ class Settings:
         """Whether credentials are configured, so that the first call that needs a session signs in."""
         return bool(self.phone and self.password)
 
+    @property
+    def missing_credential(self) -> str | None:
+        """The setting that is missing when only one of FINIZI_PHONE and FINIZI_PASSWORD is set."""
+        if bool(self.phone) == bool(self.password):
+            return None
+        return "FINIZI_PASSWORD" if self.phone else "FINIZI_PHONE"
+
     def credentials(self) -> str:
         """Whether sign-in credentials are configured, in words (never their values)."""
         if self.phone and self.password:
             return "credentials configured (FINIZI_PHONE, FINIZI_PASSWORD): signs in on the first call"
-        if self.phone or self.password:
-            missing = "FINIZI_PASSWORD" if self.phone else "FINIZI_PHONE"
-            return f"credentials incomplete ({missing} is not set)"
+        if self.missing_credential:
+            return f"credentials incomplete ({self.missing_credential} is not set)"
         return "no credentials configured (login needs a phone and password)"

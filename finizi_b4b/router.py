@@ -274,7 +274,7 @@ async def _run(
 ) -> dict[str, Any] | types.InputRequiredResult:
     """The handler's answer to one call, run as that tool call, after the user confirmed it where
     that is asked for; API errors worded for the model."""
-    from finizi_b4b.api.errors import ApiError
+    from finizi_b4b.api.errors import ApiError, Reason
     from finizi_b4b.api.headers import ToolCallContext, tool_call
     from finizi_b4b.tools import Call
 
@@ -298,6 +298,9 @@ async def _run(
                     return question
             return await handler(call)
     except ApiError as exc:
+        missing = runtime.settings.missing_credential
+        if exc.reason is Reason.NOT_LOGGED_IN and missing:  # half the credentials: say which half is missing
+            raise ToolError(ErrorCode.MISSING_CREDENTIALS, messages.half_configured(missing)) from None
         raise messages.tool_error(exc) from None
     assert backstop.cancelled_caught
     raise ToolError(ErrorCode.BACKEND_TIMEOUT, messages.out_of_time(name, budget), retryable=True)

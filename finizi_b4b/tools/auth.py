@@ -109,6 +109,10 @@ class AuthTools(Handler):
         phone, password = call.get("phone"), call.get("password")  # both or neither: a rule of the tool
         if phone is None:
             settings = self.services.settings
+            if settings.missing_credential:
+                raise ToolError(
+                    ErrorCode.MISSING_CREDENTIALS, messages.half_configured(settings.missing_credential)
+                )
             if not settings.signs_in:
                 raise ToolError(ErrorCode.MISSING_CREDENTIALS, messages.MISSING_CREDENTIALS)
             attempt = configured_sign_in(self.client, settings)

@@ -54,6 +54,7 @@ __all__ = [
     "argument_problem",
     "branch_fallback",
     "file_problem",
+    "half_configured",
     "invalid_arguments",
     "logout_note",
     "read_only_refusal",
@@ -73,6 +74,18 @@ MISSING_CREDENTIALS = (
     "through the conversation) set FINIZI_PHONE and FINIZI_PASSWORD in the server's environment "
     "and call login with no arguments."
 )
+
+
+def half_configured(missing: str) -> str:
+    """Only one of FINIZI_PHONE and FINIZI_PASSWORD is set: which one is missing, and where it goes."""
+    given = "FINIZI_PHONE" if missing == "FINIZI_PASSWORD" else "FINIZI_PASSWORD"
+    return (
+        f"{given} is set in this server's configuration but {missing} is not, so the server cannot sign in. "
+        f"Add {missing} to the env block of this server in the MCP client's configuration (or enter it in "
+        "the bundle's settings) and restart the client. Never ask the user for the password in the chat."
+    )
+
+
 _REFUSED = "The Finizi API refused the phone number and password configured for this server."
 _REFUSED_WHY = (
     " They come from the MCP client's configuration (FINIZI_PHONE and FINIZI_PASSWORD, or the phone and "
