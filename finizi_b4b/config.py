@@ -175,6 +175,8 @@ class Settings:
     lockdown: bool = False
     # Whether writes (and a login switching accounts) are confirmed with the user, where the client can ask.
     confirm_writes: bool = True
+    # The phones of the embedded sandbox's demo accounts when serving it (serve --sandbox); else empty.
+    sandbox_phones: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -34,6 +34,7 @@ from finizi_b4b.prompts import PromptHandlers
 from finizi_b4b.router import Context, ToolRouter
 from finizi_b4b.runtime import Handlers, Runtime, TransportFactory, default_transport
 from finizi_b4b.stdio import StdinLines, serve_stdio
+from finizi_b4b.tools import messages
 
 if TYPE_CHECKING:
     from finizi_b4b.cassette.recording import Recorder
@@ -274,12 +275,15 @@ async def _serve(settings: Settings, sandbox: bool, recorder: Recorder | None) -
         if sys.platform != "win32":
             watcher.start_soon(_stop_on_sigint, stdin, interrupted)
         if sandbox:
-            from finizi_b4b.sandbox import DEMO_ADMIN, Sandbox
+            from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN, Sandbox
 
             box = await stack.enter_async_context(Sandbox(port=0))
-            changes: dict[str, Any] = {"api_url": box.url}
+            demo = (DEMO_ADMIN.phone, DEMO_ACCOUNTANT.phone)
+            changes: dict[str, Any] = {"api_url": box.url, "sandbox_phones": demo}
             if not settings.phone:
                 changes.update(phone=DEMO_ADMIN.phone, password=DEMO_ADMIN.password)
+            elif settings.phone not in demo:
+                log.warning(messages.sandbox_credentials_note(demo))
             settings = attrs.evolve(settings, **changes)
             log.info("embedded sandbox API at %s (demo user %s)", box.url, DEMO_ADMIN.phone)
         factory: TransportFactory = default_transport

@@ -62,6 +62,7 @@ class Reason(StrEnum):
     CONFIGURED_CREDENTIALS = "configured_credentials"
     SESSION_CHECK = "session_check"
     NOT_LOGGED_IN = "not_logged_in"
+    NOT_THE_API = "not_the_api"  # an answer the API never gives (501 from a plain web server)
     SESSION_EXPIRED = "session_expired"
     REFRESH_TIMEOUT = "refresh_timeout"
     REFRESH_INTERRUPTED = "refresh_interrupted"

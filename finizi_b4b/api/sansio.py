@@ -195,6 +195,9 @@ def retry_after_seconds(resp: ApiResponse, now: float | None = None) -> float | 
     return min(max(0.0, wait), float(LONGEST_RETRY_AFTER))
 
 
+# Statuses the Finizi API never sends (FastAPI answers an unknown method with 405): an address that
+# answers them is something else, a plain web server most likely.
+NOT_THE_API_STATUSES = frozenset({501, 505})
 # What each status means, in the one place it is decided; any other 4xx or 5xx is a BackendError.
 _KINDS: dict[int, type[ApiError]] = {
     400: ValidationFailed,
@@ -216,6 +219,8 @@ def error_for(resp: ApiResponse, subject: Subject | None = None) -> ApiError:
     status = resp.status
     if 300 <= status < 400:
         return BadResponse(Reason.REDIRECT, status=status, subject=subject)
+    if status in NOT_THE_API_STATUSES:
+        return BackendError(Reason.NOT_THE_API, status=status, subject=subject)
     detail = backend_detail(resp)
     if status >= 500:
         log.warning("the B4B API answered HTTP %d: body not shown (%s)", status, body_digest(resp.body))

@@ -86,6 +86,8 @@ def configured_sign_in(client: B4BClient, settings: Settings) -> SignIn:
                     status=exc.status,
                     detail=exc.detail,
                     subject=exc.subject,
+                    # The embedded sandbox knows only its demo accounts: a refusal there says which.
+                    facts={"sandbox_phones": settings.sandbox_phones} if settings.sandbox_phones else None,
                 ) from None
             raise
 

@@ -365,12 +365,43 @@ def _connect(exc: ApiError, what: str) -> str:
 
 _TIMED_OUT = "The Finizi B4B API did not answer in time. Try again in a moment."
 
+
+def sandbox_credentials_note(phones: tuple[str, ...]) -> str:
+    """Logged at start: serve --sandbox with credentials from the environment that are not a demo account."""
+    return (
+        "FINIZI_PHONE or FINIZI_PASSWORD is set, but the embedded sandbox knows only its demo accounts ("
+        + ", ".join(phones)
+        + "): signing in with the configured credentials will be refused. Unset both to sign in as the "
+        "demo administrator."
+    )
+
+
+def _sandbox_refused(phones: tuple[str, ...]) -> str:
+    return (
+        "The server runs against its embedded sandbox (serve --sandbox), which knows only its demo accounts ("
+        + ", ".join(phones)
+        + "), so it refused the phone number and password configured for this server (FINIZI_PHONE and "
+        "FINIZI_PASSWORD, meant for the real Finizi). Unset both and restart to sign in as the demo "
+        "administrator by itself, or call login with a demo account's phone and password."
+    )
+
+
 # What a failure says, by its reason; Reason.STATUS goes by the kind of answer (_BY_KIND).
 _BY_REASON: dict[Reason, Callable[[ApiError, str], str]] = {
     Reason.STATUS: _by_kind,
     Reason.NOT_LOGGED_IN: lambda exc, what: NOT_LOGGED_IN,
     Reason.SESSION_EXPIRED: lambda exc, what: SESSION_EXPIRED,
-    Reason.CONFIGURED_CREDENTIALS: lambda exc, what: _REFUSED + _said(exc) + _REFUSED_WHY,
+    Reason.CONFIGURED_CREDENTIALS: lambda exc, what: (
+        _sandbox_refused(exc.facts["sandbox_phones"])
+        if exc.facts.get("sandbox_phones")
+        else _REFUSED + _said(exc) + _REFUSED_WHY
+    ),
+    Reason.NOT_THE_API: lambda exc, what: (
+        f"The address set as FINIZI_API_URL answered HTTP {exc.status} ({what}), which the Finizi B4B API "
+        "never sends: it does not look like the Finizi API (a plain web server answers so). Check "
+        "FINIZI_API_URL in the MCP client's configuration: https://admin.finizi.ai unless you were given "
+        "another address."
+    ),
     Reason.CREDENTIALS: _credentials,
     Reason.SESSION_CHECK: lambda exc, what: _session_check(exc),
     Reason.NO_MATCH: _not_found,
