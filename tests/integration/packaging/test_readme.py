@@ -62,3 +62,13 @@ def test_every_setting_the_help_lists_is_in_the_settings_table():
 def test_the_security_policy_is_linked_from_the_readme():
     assert (ROOT / "SECURITY.md").is_file()
     assert "(SECURITY.md)" in README
+
+
+def test_contributing_says_what_the_suite_needs_and_takes():
+    contributing = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    top = contributing[: contributing.index("\n## The layout")]  # "Setting up"
+    assert "npm registry" in top and "PyPI" in top  # what the first run fetches
+    assert "2-4 minutes on 2 CPUs" in top
+    assert "no network access beyond loopback" not in contributing.lower()
+    assert "about a minute" not in contributing
+    assert "Network access in tests and in the sandbox is loopback only" not in contributing
