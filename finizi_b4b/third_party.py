@@ -41,19 +41,15 @@ def _record(node: dict[str, Any]) -> Any:
 
 
 def _free_texts(payload: dict[str, Any]) -> list[str]:
+    """The strings of every free-text field in ``payload`` (set and list operations in C where they can)."""
     texts: list[str] = []
     stack: list[Any] = [payload]
     while stack:
         node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(value, str):
-                    if key in FREE_TEXT:
-                        texts.append(value)
-                elif isinstance(value, dict | list):
-                    stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(item for item in node if isinstance(item, dict | list))
+        values = node.values() if type(node) is dict else node
+        if type(node) is dict:
+            texts += [text for key in node.keys() & FREE_TEXT if type(text := node[key]) is str]
+        stack += [value for value in values if type(value) is dict or type(value) is list]
     return texts
 
 

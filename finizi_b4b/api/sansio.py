@@ -21,7 +21,6 @@ import email.utils
 import hashlib
 import logging
 import math
-import re
 import time
 from typing import Any
 
@@ -87,16 +86,39 @@ def is_strict_json(value: Any) -> bool:
     return True
 
 
-# What a JSON number must hold to overflow a float: an exponent of three digits or more, or over 300
-# digits in a row, where a value starts (the start, or after ":", "," or "["). Where the body has
-# neither, no number in it can have become an infinity (strings may match too: the walk then decides).
-_HUGE_NUMBER = re.compile(rb"(?:^|[:,\[])\s*+-?(?:[0-9]++(?:\.[0-9]++)?[eE][+-]?[0-9]{3}|[0-9.]{300})")
+# What a JSON number must hold to overflow a float (over 1.8e308): an exponent of three digits or more, or,
+# with an exponent of at most 99, over 200 digits before it. The body is mapped to character classes in
+# one C-level pass (digits to 0, value starts to S, exponent letters to e, signs to +, whitespace to a
+# space) and searched with bytes.find, which is many times faster than a regular expression on the body;
+# an exponent found is
+# checked to start a value (so that "5e123" in a UUID is not one). Where neither is found, no number in
+# the body can have become an infinity; where one is, the walk of the value decides.
+_CLASSES = bytes.maketrans(b":,[0123456789eE+-\t\r\n", b"SSS0000000000ee++   ")
+_EXPONENTS = (b"e000", b"e+000")
+_LONG_DIGITS = b"0" * 200
+_IN_MANTISSA = frozenset(b"0. +")
+
+
+def _starts_a_value(classes: bytes, exponent: int) -> bool:
+    """Whether the ``e`` at ``exponent`` ends a mantissa that starts a value (after S, or at the start)."""
+    at = exponent - 1
+    while at >= 0 and classes[at] in _IN_MANTISSA:
+        at -= 1
+    return (at < 0 or classes[at] == ord("S")) and classes[exponent - 1] == ord("0")
 
 
 def _may_hold_non_finite(body: bytes) -> bool:
-    """A cheap, exact-when-false test on the body as sent (one C-level scan); when it is true (the
-    bytes may be inside a string), the walk of the value decides."""
-    return _HUGE_NUMBER.search(body) is not None
+    """A cheap, exact-when-false test on the body as sent; when it is true, the walk of the value decides."""
+    classes = body.translate(_CLASSES)
+    if _LONG_DIGITS in classes:
+        return True
+    for needle in _EXPONENTS:
+        at = classes.find(needle)
+        while at != -1:
+            if _starts_a_value(classes, at):
+                return True
+            at = classes.find(needle, at + 1)
+    return False
 
 
 def parse_json(body: bytes) -> Any:

@@ -202,7 +202,17 @@ def test_retry_after_is_read_only_for_passing_failures() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b'{"a": NaN}', b'{"a": Infinity}', b"[-Infinity]", b'{"a": 1e999}', b'{"a": [1, -2.5E+400]}', b"1e999"],
+    [
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b"[-Infinity]",
+        b'{"a": 1e999}',
+        b'{"a": [1, -2.5E+400]}',
+        b"1e999",
+        b'{"a": ' + b"9" * 250 + b"e99}",  # a two-digit exponent on a long mantissa
+        b'{"a": ' + b"9" * 210 + b".5e99}",
+        b'{"a": -' + b"9" * 320 + b".0}",  # no exponent at all
+    ],
 )
 def test_non_finite_numbers_are_refused(body) -> None:
     with pytest.raises(sansio.NotStrictJson):
@@ -218,6 +228,7 @@ def test_non_finite_numbers_are_refused(body) -> None:
         (b'{"id": "5e123abc-0000", "amount": 1e300}', {"id": "5e123abc-0000", "amount": 1e300}),
         (b'{"text": "NaN and Infinity are words"}', {"text": "NaN and Infinity are words"}),
         (b'{"n": 12345678901234567890}', {"n": 12345678901234567890}),
+        (b'{"a": ' + b"9" * 199 + b"e99}", {"a": float("9" * 199 + "e99")}),  # 1e298: large, finite
     ],
 )
 def test_finite_json_that_looks_odd_is_read_as_it_is(body, value) -> None:
@@ -271,3 +282,25 @@ def test_an_answer_at_the_size_cap_is_read() -> None:
 def test_transport_failures_map_to_errors(kind, code, reason, retryable) -> None:
     err = sansio.transport_error(TransportFailure(kind, "what happened"), INVOICE)
     assert (err.code, err.reason, err.retryable, err.subject) == (code, reason, retryable, INVOICE)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":\n\t -1.5e999}',  # whitespace of every kind before the value
+        b"[\r\n1E+309]",
+        b'{"id": "5e123abc", "n": 2e400}',  # a UUID-like string first, then the real one
+    ],
+)
+def test_the_quick_test_never_misses_an_infinity(body) -> None:
+    with pytest.raises(sansio.NotStrictJson):
+        sansio.parse_json(body)
+
+
+def test_exponent_like_text_in_strings_is_read_as_it_is() -> None:
+    body = b'{"ids": ["ab5e123-0000", "5e1234"], "note": "1e999 is text here", "x": [1.5e300]}'
+    assert sansio.parse_json(body) == {
+        "ids": ["ab5e123-0000", "5e1234"],
+        "note": "1e999 is text here",
+        "x": [1.5e300],
+    }
