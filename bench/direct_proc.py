@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.stdio import cpu_seconds
+from bench.stdio import cpu_seconds, end_process
 
 __all__ = ["DirectProcess", "main"]
 
@@ -90,13 +90,7 @@ class DirectProcess:
         return answer["seconds"], cpu_seconds(self.proc.pid) - before, answer["errors"]
 
     async def close(self) -> None:
-        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
-            self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 10)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
+        await end_process(self.proc)
 
 
 if __name__ == "__main__":

@@ -21,12 +21,24 @@ __all__ = [
     "ToolCallFailed",
     "child_env",
     "cpu_seconds",
+    "end_process",
     "expect_success",
     "result_text",
     "time_to_initialize",
 ]
 
 PROTOCOL = "2025-11-25"
+
+
+async def end_process(proc: asyncio.subprocess.Process) -> None:
+    """Close the child's stdin (its cue to stop), wait up to 10 s, then kill it."""
+    if proc.stdin is not None and not proc.stdin.is_closing():
+        proc.stdin.close()
+    try:
+        await asyncio.wait_for(proc.wait(), 10)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
 
 
 class RpcError(Exception):
@@ -157,13 +169,7 @@ class StdioPeer:
         return cpu_seconds(self.proc.pid)
 
     async def close(self) -> None:
-        if self.proc.stdin is not None and not self.proc.stdin.is_closing():
-            self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 10)
-        except TimeoutError:
-            self.proc.kill()
-            await self.proc.wait()
+        await end_process(self.proc)
         self._reader.cancel()
 
 

@@ -91,6 +91,24 @@ class World:
         self.products = box.state.products[self.big]
 
 
+@pytest.fixture(scope="module")
+def box():
+    """A sandbox for one test module, for modules whose tests only read or check their own writes."""
+    from finizi_b4b.sandbox import Sandbox
+
+    with Sandbox.in_thread(seed=0) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def lean():
+    """The same in minimal mode: only the answers the company's own client is seen to read."""
+    from finizi_b4b.sandbox import Sandbox
+
+    with Sandbox.in_thread(seed=0, minimal=True) as sandbox:
+        yield sandbox
+
+
 @pytest.fixture
 def world(sandbox) -> World:
     return World(sandbox)

@@ -17,25 +17,12 @@ import anyio
 import pytest
 from mcp import Client
 
-from finizi_b4b.sandbox import Sandbox
 from finizi_b4b.server import build_server
 from tests.conftest import body_of, settings_for
 
 pytestmark = pytest.mark.anyio
 
 YEARS = ("2025", "2026")
-
-
-@pytest.fixture(scope="module")
-def box():
-    with Sandbox.in_thread(seed=0) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="module")
-def lean():
-    with Sandbox.in_thread(seed=0, minimal=True) as sandbox:
-        yield sandbox
 
 
 def open_client(sandbox, mode: str = "legacy", **changes) -> Client:

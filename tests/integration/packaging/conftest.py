@@ -32,22 +32,13 @@ def npx() -> str:
 
 
 def uv() -> str:
-    beside = Path(sys.executable).with_name("uv")
-    if beside.is_file():
-        return str(beside)
+    """The ``uv`` that ``make bundle`` finds (``bundle/build.py``), or the test fails saying why."""
+    build = build_module()
     try:
-        from uv import find_uv_bin
-    except ImportError:
-        found = shutil.which("uv")
-    else:
-        found = find_uv_bin()
-    if found is None:
-        pytest.fail(
-            "uv was not found: the bundle test starts the server as Claude Desktop does, with `uv run`; "
-            "install the project's test extras, which include uv",
-            pytrace=False,
-        )
-    return str(found)
+        return build.find_uv()
+    except build.BuildError as exc:
+        why = f"{exc}: the bundle test starts the server as Claude Desktop does, with `uv run`"
+        pytest.fail(why, pytrace=False)
 
 
 def mcpb(*args: str) -> subprocess.CompletedProcess[str]:
