@@ -114,6 +114,20 @@ def world(sandbox) -> World:
     return World(sandbox)
 
 
+class User:
+    """An elicitation callback that answers as told and remembers what it was asked."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        self.asked: list[str] = []
+
+    async def __call__(self, context, params):
+        import mcp.types as types
+
+        self.asked.append(params.message)
+        return types.ElicitResult(action=self.action, content={} if self.action == "accept" else None)
+
+
 def body_of(result) -> dict:
     """The JSON body of a tool result.
 

@@ -14,7 +14,7 @@ import mcp.types as types
 import pytest
 
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN
-from tests.conftest import body_of, invoice_xml
+from tests.conftest import User, body_of, invoice_xml
 
 pytestmark = pytest.mark.anyio
 
@@ -25,18 +25,6 @@ def upload_path(entity_id: str) -> str:
 
 def uploads(box, entity_id: str) -> int:
     return len([s for s in box.seen if s.method == "POST" and s.path == upload_path(entity_id)])
-
-
-class User:
-    """An elicitation callback that answers as told and remembers what it was asked."""
-
-    def __init__(self, action: str) -> None:
-        self.action = action
-        self.asked: list[str] = []
-
-    async def __call__(self, context, params) -> types.ElicitResult:
-        self.asked.append(params.message)
-        return types.ElicitResult(action=self.action, content={} if self.action == "accept" else None)
 
 
 def entity_words(world, sandbox) -> str:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import mcp.types as types
 import pytest
 from mcp import Client
 
 from finizi_b4b.config import TOOLSETS
 from finizi_b4b.server import build_server
-from tests.conftest import body_of, settings_for
+from tests.conftest import User, body_of, settings_for
 
 pytestmark = pytest.mark.anyio
 
@@ -221,18 +220,6 @@ async def test_more_than_is_left_is_refused_in_words_and_nothing_is_recorded(box
     assert "The API's own words are in api_detail." in body["error"]
     assert "more than the" in body["api_detail"]  # quoted as data, apart from ours
     assert box.state.payments_of(invoice) == []
-
-
-class User:
-    """An elicitation callback that answers as told and remembers what it was asked."""
-
-    def __init__(self, action: str) -> None:
-        self.action = action
-        self.asked: list[str] = []
-
-    async def __call__(self, context, params) -> types.ElicitResult:
-        self.asked.append(params.message)
-        return types.ElicitResult(action=self.action, content={} if self.action == "accept" else None)
 
 
 @pytest.mark.parametrize("action", ["accept", "decline"])
