@@ -27,8 +27,9 @@ against 25 to 31 µs), which matters less.
 
 Validation runs in time linear in the size of the arguments, whatever they hold:
 
-- a string over its ``maxLength`` is reported without testing its pattern or
-  format, and an array over its ``maxItems`` without looking at its items;
+- a string over its ``maxLength`` (or over the length its id pattern or date
+  format allows) is reported without testing its pattern or format, and an
+  array over its ``maxItems`` without looking at its items;
 - ``uniqueItems`` numbers each item by its structure (JSON equality: ``1``
   equals ``1.0``, ``true`` is not ``1``) and looks the numbers up in a set,
   instead of comparing every pair;
@@ -107,15 +108,12 @@ class Keyword(StrEnum):
 
 SUPPORTED = frozenset({"properties", *Keyword})
 
-# The form of every id argument (``"type": "string"`` with this pattern): a UUID in either letter case,
-# or a positive integer of at most 18 digits. Nothing else, so no slash, dot, ?, #, %, whitespace or
-# newline can reach a URL path. The router also takes such an integer as a JSON number. The pattern
-# bounds the length (ID_MAX_LENGTH), so id schemas carry no maxLength: a redundant one keeps some
-# clients' strict modes from taking the tool. The validator still refuses a longer string unmatched.
+# Every id argument: a UUID in either letter case, or a positive integer of at most 18 digits (the
+# router also takes one as a JSON number), so nothing like / . ? # % or a newline reaches a URL path. The
+# pattern bounds the length, so id schemas carry no redundant maxLength (strict clients refuse it).
 ID_PATTERN = "^([0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|[1-9][0-9]{0,17})$"
 ID_MAX_LENGTH = 36
-# The longest string a pattern can match, where the pattern itself bounds it.
-PATTERN_BOUNDS = {ID_PATTERN: ID_MAX_LENGTH}
+PATTERN_BOUNDS = {ID_PATTERN: ID_MAX_LENGTH}  # the longest string a pattern matches, where it bounds it
 
 # Formats asserted (as jsonschema's format checker does); any other format is refused when compiled.
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -132,8 +130,7 @@ def _is_date(value: str) -> bool:
 
 
 FORMATS: dict[str, Callable[[str], bool]] = {"date": _is_date}
-# The longest string a format takes: a string with such a format needs no maxLength (a redundant one keeps
-# some clients' strict modes from taking the tool), and a longer one is refused without being read.
+# The longest string a format takes: such a string needs no maxLength, and a longer one is refused unread.
 FORMAT_BOUNDS = {"date": 10}
 
 

@@ -7,24 +7,25 @@ for a refreshed token (one shared refresh) and tries once more, with a new
 key. All attempts of a call stay within ``call_deadline``, and within the
 deadline of the tool call it is made for. Statuses become :class:`ApiError` in
 ``sansio`` only. The pagination wart of the API (``page_size`` for invoices
-and vendors, ``per_page`` for products) is absorbed in ``_paging``.
+and vendors, ``per_page`` for products) is absorbed in ``catalog.paging``; the vendor and product calls
+live in :mod:`finizi_b4b.api.catalog`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import attrs
 
 from finizi_b4b.api import sansio
+from finizi_b4b.api.catalog import CatalogCalls, Query, entity_subject, paging, query_pairs
 from finizi_b4b.api.errors import (
     ApiError,
     BadResponse,
     InvalidCredentials,
-    NotFound,
     Reason,
     RefreshRejected,
     SessionExpired,
@@ -36,11 +37,8 @@ from finizi_b4b.api.models import (
     Entity,
     Invoice,
     InvoicePage,
-    Product,
-    SimilarProduct,
     TokenPair,
     User,
-    Vendor,
 )
 from finizi_b4b.api.payments import PaymentCalls
 from finizi_b4b.api.records import Identified, Page, Record, bad_record, records_of
@@ -54,7 +52,6 @@ __all__ = ["DEFAULT_CALL_DEADLINE", "UPLOAD_TIMEOUT", "B4BClient", "Session", "c
 
 log = logging.getLogger("finizi_b4b.http")
 
-Query = tuple[tuple[str, str], ...]
 R = TypeVar("R", bound=Identified)
 Refresher = Callable[[str], Awaitable[TokenPair]]
 
@@ -87,20 +84,6 @@ DEFAULT_CALL_DEADLINE = call_deadline_for(30.0)
 UPLOAD_TIMEOUT = 60.0
 
 
-def _query(**params: Any) -> Query:
-    """Query pairs for the parameters that are set; booleans as the API spells them."""
-    out = []
-    for key, value in params.items():
-        if value is None:
-            continue
-        out.append((key, ("true" if value else "false") if isinstance(value, bool) else str(value)))
-    return tuple(out)
-
-
-def _paging(style: Literal["page_size", "per_page"], page: int, size: int) -> dict[str, int]:
-    return {"page": page, style: size}
-
-
 def _usable_token(value: Any) -> bool:
     return isinstance(value, str) and bool(value) and all(" " < ch < "\x7f" for ch in value)
 
@@ -119,11 +102,7 @@ def _not_object(record: str, body: Any) -> Any:
     raise bad_record(record, "not_object", got=type(body).__name__)
 
 
-def _entity(entity_id: str) -> Subject:
-    return Subject("entity", (entity_id,))
-
-
-class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
+class B4BClient(CatalogCalls, ReportCalls, RegistryCalls, PaymentCalls):
     """Typed calls to the Finizi B4B API over a :class:`Transport`."""
 
     def __init__(
@@ -229,7 +208,7 @@ class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
     ) -> Page[R]:
         """One page of ``cls`` records: the entity's ``invoices``, ``vendors`` or ``products``."""
         request = ApiRequest("GET", f"{API}/entities/{entity_id}/{listing}", query)
-        return page_cls.read(await self._call(request, _entity(entity_id)), cls)
+        return page_cls.read(await self._call(request, entity_subject(entity_id)), cls)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new token pair for ``refresh_token``; nothing is stored (the session store does)."""
@@ -275,14 +254,14 @@ class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
     # -- entities ----------------------------------------------------------
 
     async def my_entities(self, *, detailed: bool = False) -> list[Entity]:
-        request = ApiRequest("GET", f"{API}/users/me/entities", _query(detailed=detailed or None))
+        request = ApiRequest("GET", f"{API}/users/me/entities", query_pairs(detailed=detailed or None))
         body = await self._call(request, MY_ENTITIES)
         if isinstance(body, dict) and isinstance(body.get("items"), list):
             body = body["items"]
         return records_of(body, Entity)
 
     async def get_entity(self, entity_id: str) -> Entity:
-        body = await self._call(ApiRequest("GET", f"{API}/entities/{entity_id}"), _entity(entity_id))
+        body = await self._call(ApiRequest("GET", f"{API}/entities/{entity_id}"), entity_subject(entity_id))
         return Entity.of(body)
 
     async def create_entity(self, fields: dict[str, Any]) -> Entity:
@@ -291,7 +270,7 @@ class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
 
     async def update_entity(self, entity_id: str, fields: dict[str, Any]) -> Entity:
         request = ApiRequest("PUT", f"{API}/entities/{entity_id}", json=fields)
-        return Entity.of(await self._call(request, _entity(entity_id)))
+        return Entity.of(await self._call(request, entity_subject(entity_id)))
 
     # -- invoices ----------------------------------------------------------
 
@@ -304,7 +283,7 @@ class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
         **filters: Any,
     ) -> InvoicePage:
         """One page of :class:`Invoice` records, with ``total_amount`` and ``aggregations`` when sent."""
-        query = _query(**_paging("page_size", page, page_size), **filters)
+        query = query_pairs(**paging("page_size", page, page_size), **filters)
         page = await self._page(entity_id, "invoices", query, Invoice, InvoicePage)
         assert isinstance(page, InvoicePage)
         return page
@@ -319,7 +298,7 @@ class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
         request = ApiRequest(
             "POST",
             f"{API}/entities/{entity_id}/invoices/xml",
-            _query(auto_classify=auto_classify, dry_run=False),
+            query_pairs(auto_classify=auto_classify, dry_run=False),
             upload=Upload("file", filename, content),
             timeout=UPLOAD_TIMEOUT,
         )
@@ -336,82 +315,10 @@ class B4BClient(ReportCalls, RegistryCalls, PaymentCalls):
         request = ApiRequest(
             "GET",
             f"{API}/entities/{entity_id}/invoices/stats/summary",
-            _query(date_from=date_from, date_to=date_to),
+            query_pairs(date_from=date_from, date_to=date_to),
         )
-        body = await self._call(request, _entity(entity_id))
+        body = await self._call(request, entity_subject(entity_id))
         return Record.of(body).as_json() if type(body) is dict else _not_object("invoice statistics", body)
-
-    # -- vendors -----------------------------------------------------------
-
-    async def list_vendors(
-        self,
-        entity_id: str,
-        *,
-        page: int,
-        page_size: int,
-        q: str | None = None,
-    ) -> Page[Vendor]:
-        """One page of :class:`Vendor` records."""
-        query = _query(**_paging("page_size", page, page_size), q=q)
-        return await self._page(entity_id, "vendors", query, Vendor)
-
-    async def get_vendor(self, entity_id: str, vendor_id: str) -> Vendor:
-        request = ApiRequest("GET", f"{API}/entities/{entity_id}/vendors/{vendor_id}")
-        return Vendor.of(await self._call(request, Subject("vendor", (vendor_id, entity_id))))
-
-    async def vendor_by_tax_id(self, entity_id: str, tax_id: str) -> tuple[Vendor, dict[str, Any]]:
-        """The vendor for a tax id (a branch id falls back to its parent) and the rest of the answer.
-
-        Every documented shape is read: ``{"success": true, "data": {"vendor": {...}}}`` and the
-        older ``{"vendor": {...}}``. A 404, ``data: null`` or ``vendor: null`` is not found.
-        """
-        subject = Subject("vendor_tax_id", (tax_id, entity_id))
-        request = ApiRequest(
-            "POST", f"{API}/entities/{entity_id}/vendors/search-by-tax-id", json={"tax_id": tax_id}
-        )
-        body = await self._call(request, subject)
-        malformed = bad_record("vendor search", "wrong_shape").about(subject)
-        if not isinstance(body, dict):
-            raise malformed
-        if "data" in body:
-            data = body["data"]
-        elif "vendor" in body:
-            data = body
-        else:
-            raise malformed
-        if data is None or (isinstance(data, dict) and data.get("vendor") is None):
-            raise NotFound(Reason.NO_MATCH, subject=subject)
-        if not isinstance(data, dict):
-            raise malformed
-        rest = {k: v for k, v in data.items() if k != "vendor"}
-        return Vendor.of(data["vendor"]), rest
-
-    # -- products ----------------------------------------------------------
-
-    async def list_products(
-        self,
-        entity_id: str,
-        *,
-        page: int,
-        per_page: int,
-        search: str | None = None,
-    ) -> Page[Product]:
-        """One page of :class:`Product` records."""
-        query = _query(**_paging("per_page", page, per_page), search=search)
-        return await self._page(entity_id, "products", query, Product)
-
-    async def similar_products(
-        self, entity_id: str, *, query_text: str, top_k: int, min_similarity: float
-    ) -> list[SimilarProduct]:
-        payload = {
-            "entity_id": entity_id,
-            "query_text": query_text,
-            "top_k": top_k,
-            "min_similarity": min_similarity,
-        }
-        request = ApiRequest("POST", f"{API}/semantic-search/products/search", json=payload)
-        body = await self._call(request, _entity(entity_id))
-        return records_of(body, SimilarProduct)
 
     async def aclose(self) -> None:
         await self.transport.aclose()

@@ -1,7 +1,8 @@
 """Scripted client sessions: the demo prints them, the benchmark times them, cassettes record them.
 
 - :mod:`~finizi_b4b.devtools.scenarios.runner`: steps, outcomes, and playing them through any MCP client.
-- :mod:`~finizi_b4b.devtools.scenarios.sessions`: the ``full``, ``expiry`` and ``failures`` sessions.
+- :mod:`~finizi_b4b.devtools.scenarios.sessions`: the ``full``, ``expiry`` and ``failures`` sessions
+  (:mod:`~finizi_b4b.devtools.scenarios.books`: what ``full`` checks of the books).
 
 ``finizi-b4b demo --scenario NAME`` prints a session, ``--record FILE`` makes it
 a cassette (``make cassettes``), and the benchmark's "every tool" figure runs

@@ -15,6 +15,7 @@ from typing import Any
 
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.devtools.samples import sample_invoice_number, sample_invoice_xml
+from finizi_b4b.devtools.scenarios.books import check_balance, check_report, report_words, suppliers_words
 from finizi_b4b.devtools.scenarios.runner import Context, Step, money
 from finizi_b4b.sandbox import DEMO_ACCOUNTANT, DEMO_ADMIN
 
@@ -161,48 +162,6 @@ def _vendors_words(body: dict[str, Any]) -> str:
     return f"{data['totals']['count']} purchases from {data['group_count']} vendors{first}"
 
 
-def _check_report(ctx: Context, body: dict[str, Any]) -> str | None:
-    """The report's own figures agree with the invoices (drafts aside), or come from them when the job
-    carried none; a VAT report's payable is output tax less input tax either way."""
-    data = body["data"]
-    figures = data.get("figures") or {}
-    if {"output", "input", "payable"} - set(figures):
-        return f"a VAT report should give output, input and payable, not {sorted(figures)}"
-    if figures["output"]["tax"] - figures["input"]["tax"] != figures["payable"]:
-        return "the payable VAT is not output less input tax"
-    checks = data.get("cross_check", {})
-    differ = [n for n, row in checks.items() if n != "made" and row["result"] not in ("agrees", "drafts")]
-    if data["source"] == "report" and (not checks.get("made") or differ):
-        return f"the report should agree with the invoices but for drafts; it differs on {differ}"
-    return None
-
-
-def _report_words(body: dict[str, Any]) -> str:
-    figures = body["data"]["figures"]
-    source = "the report" if body["data"]["source"] == "report" else "the invoices (the job sent none)"
-    return (
-        f"output VAT {money(figures['output']['tax'])}, input {money(figures['input']['tax'])}, payable "
-        f"{money(figures['payable'])}, from {source}"
-    )
-
-
-def _check_balance(ctx: Context, body: dict[str, Any]) -> str | None:
-    data = body["data"]
-    if not (data["checks"]["period_balanced"] and data["checks"]["closing_balanced"]):
-        return f"the books should balance: {data['checks']}"
-    if not all(row["agrees"] for row in data["vat_accounts"].values()):
-        return f"1331 and 33311 should agree with the invoices' tax: {data['vat_accounts']}"
-    return None
-
-
-def _suppliers_words(body: dict[str, Any]) -> str:
-    data = body["data"]
-    return (
-        f"{data['suppliers']} suppliers: {data['confirmed']} confirmed, {len(data['unknown'])} unknown "
-        f"to the registry, {len(data['renamed'])} named otherwise, {len(data['not_checked'])} not checked"
-    )
-
-
 def _new_tax_id() -> str:
     return f"03{int(time.time() * 1000) % 100_000_000:08d}"
 
@@ -300,14 +259,14 @@ FULL = [
     Step(
         "generate_tax_report",
         _on_entity(report_type="vat", period="2025-Q2"),
-        check=_check_report,
-        show=_report_words,
+        check=check_report,
+        show=report_words,
         note="the VAT report of a quarter, waited for and checked against the quarter's invoices",
     ),
     Step(
         "get_trial_balance",
         _on_entity(date_from="2025-04-01", date_to="2025-06-30"),
-        check=_check_balance,
+        check=check_balance,
         show=lambda b: f"{len(b['data']['rows'])} accounts; debits {money(b['data']['totals']['debit'])}",
     ),
     Step(
@@ -324,7 +283,7 @@ FULL = [
     Step(
         "check_suppliers",
         _on_entity(date_from="2025-01-01", date_to="2025-12-31"),
-        show=_suppliers_words,
+        show=suppliers_words,
         note="every supplier of 2025 checked with the company registry",
     ),
     Step(
