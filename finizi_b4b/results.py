@@ -34,14 +34,15 @@ def dumps(payload: Any) -> str:
 
 def success(payload: dict[str, Any]) -> types.CallToolResult:
     body = {"success": True, **payload}
-    text = dumps(body)
+    encoded = to_json(body)
     # The encoder writes a non-finite float as a bare NaN or Infinity; only when one of those words
-    # appears at all (it may be inside a string) is the value walked to tell.
-    if ("NaN" in text or "Infinity" in text) and not is_strict_json(body):
+    # appears at all (it may be inside a string) is the value walked to tell. Searched in the bytes,
+    # many times faster than in the text of a result with Vietnamese in it.
+    if (b"NaN" in encoded or b"Infinity" in encoded) and not is_strict_json(body):
         from finizi_b4b.tools.messages import NOT_STRICT_RESULT
 
         raise ToolError(ErrorCode.BAD_RESPONSE, NOT_STRICT_RESULT)
-    return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=body)
+    return types.CallToolResult(content=[types.TextContent(text=encoded.decode())], structured_content=body)
 
 
 def failure(error: ToolError) -> types.CallToolResult:

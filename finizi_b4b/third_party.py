@@ -16,6 +16,7 @@ result goes out, its free-text fields (names, addresses, descriptions, notes:
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from finizi_b4b.api.instructions import any_instruction_like, instruction_like
@@ -34,6 +35,12 @@ NOTES = frozenset({"notes", "note", "memo", "remarks", "remark", "comment", "com
 MAX_WARNINGS = 20
 _NAME_CHARS = 80  # a line description in lockdown: the product name it starts with, at most this long
 _RECORD_KEYS = ("id", "invoice_id", "vendor", "file")
+_CONTAINERS = frozenset({dict, list})
+# Free texts found not to read like instructions (a pure function of the text, so exact), at most
+# _PLAIN_LIMIT of at most _PLAIN_CHARS characters each: a page of invoices from known sellers costs a walk.
+_PLAIN: dict[str, None] = {}
+_PLAIN_LIMIT = 1024
+_PLAIN_CHARS = 160
 
 
 def _record(node: dict[str, Any]) -> Any:
@@ -41,23 +48,45 @@ def _record(node: dict[str, Any]) -> Any:
 
 
 def _free_texts(payload: dict[str, Any]) -> list[str]:
-    """The strings of every free-text field in ``payload`` (set and list operations in C where they can)."""
+    """The strings of every free-text field in ``payload``, a level at a time, in C where it can be: the
+    records of a list are looked into value by value only when one of them holds a dict or a list."""
     texts: list[str] = []
-    stack: list[Any] = [payload]
+    stack: list[list[Any]] = [[payload]]
     while stack:
-        node = stack.pop()
-        values = node.values() if type(node) is dict else node
-        if type(node) is dict:
-            texts += [text for key in node.keys() & FREE_TEXT if type(text := node[key]) is str]
-        stack += [value for value in values if type(value) is dict or type(value) is list]
+        values = stack.pop()
+        records = [value for value in values if type(value) is dict]
+        if records:
+            texts += [
+                text for node in records for key in node.keys() & FREE_TEXT if type(text := node[key]) is str
+            ]
+            inner = list(chain.from_iterable(map(dict.values, records)))
+            if not _CONTAINERS.isdisjoint(map(type, inner)):
+                stack.append(inner)
+        if len(records) != len(values):
+            stack.append(list(chain.from_iterable(value for value in values if type(value) is list)))
     return texts
+
+
+def _unseen(texts: list[str]) -> list[str]:
+    """``texts`` once each, but those already found not to read like instructions."""
+    return [text for text in dict.fromkeys(texts) if text not in _PLAIN]
+
+
+def _remember(texts: list[str]) -> None:
+    """Remember short texts found not to read like instructions: names and addresses come back often."""
+    if len(_PLAIN) + len(texts) > _PLAIN_LIMIT:
+        _PLAIN.clear()
+    _PLAIN.update((text, None) for text in texts[:_PLAIN_LIMIT] if len(text) <= _PLAIN_CHARS)
 
 
 def flag(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Warnings for the free-text fields of ``payload`` that read like instructions to a model."""
-    texts = _free_texts(payload)
-    if not texts or not any_instruction_like(texts):
-        return []  # the common case: one search over every free-text field at once
+    texts = _unseen(_free_texts(payload))
+    if not texts:
+        return []
+    if not any_instruction_like(texts):
+        _remember(texts)
+        return []  # the common case: one search over every new free-text field at once
     found: list[dict[str, Any]] = []
     stack: list[tuple[Any, str, Any]] = [(payload, "", None)]
     while stack:

@@ -21,6 +21,7 @@ import email.utils
 import hashlib
 import logging
 import math
+import re
 import time
 from typing import Any
 
@@ -89,22 +90,25 @@ def is_strict_json(value: Any) -> bool:
 # What a JSON number must hold to overflow a float (over 1.8e308): an exponent of three digits or more, or,
 # with an exponent of at most 99, over 200 digits before it. The body is mapped to character classes in
 # one C-level pass (digits to 0, value starts to S, exponent letters to e, signs to +, whitespace to a
-# space) and searched with bytes.find, which is many times faster than a regular expression on the body;
-# an exponent found is
-# checked to start a value (so that "5e123" in a UUID is not one). Where neither is found, no number in
-# the body can have become an infinity; where one is, the walk of the value decides.
+# space) and searched there, which is several times faster than a regular expression on the body itself
+# (a bytes.find of "e000" is slow too, as the class text is full of 0). An exponent found is checked to
+# start a value (so that "5e123" in a UUID is not one). Where neither is found, no number in the body can
+# have become an infinity; where one is, the walk of the value decides.
 _CLASSES = bytes.maketrans(b":,[0123456789eE+-\t\r\n", b"SSS0000000000ee++   ")
-_EXPONENTS = (b"e000", b"e+000")
+_EXPONENT_RE = re.compile(rb"e\+?000")
 _LONG_DIGITS = b"0" * 200
-_IN_MANTISSA = frozenset(b"0. +")
+_IN_MANTISSA = b"0. +"
+_LOOK_BACK = 512  # bytes before an exponent looked at; a longer run of mantissa counts as a value start
 
 
 def _starts_a_value(classes: bytes, exponent: int) -> bool:
-    """Whether the ``e`` at ``exponent`` ends a mantissa that starts a value (after S, or at the start)."""
-    at = exponent - 1
-    while at >= 0 and classes[at] in _IN_MANTISSA:
-        at -= 1
-    return (at < 0 or classes[at] == ord("S")) and classes[exponent - 1] == ord("0")
+    """Whether the ``e`` at ``exponent`` ends a mantissa that starts a value (after S, or at the start).
+
+    A run of mantissa characters longer than the look-back answers yes: the walk decides then."""
+    if classes[exponent - 1] != ord("0"):
+        return False
+    before = classes[max(0, exponent - _LOOK_BACK) : exponent].rstrip(_IN_MANTISSA)
+    return not before or before[-1] == ord("S")
 
 
 def _may_hold_non_finite(body: bytes) -> bool:
@@ -112,13 +116,7 @@ def _may_hold_non_finite(body: bytes) -> bool:
     classes = body.translate(_CLASSES)
     if _LONG_DIGITS in classes:
         return True
-    for needle in _EXPONENTS:
-        at = classes.find(needle)
-        while at != -1:
-            if _starts_a_value(classes, at):
-                return True
-            at = classes.find(needle, at + 1)
-    return False
+    return any(_starts_a_value(classes, found.start()) for found in _EXPONENT_RE.finditer(classes))
 
 
 def parse_json(body: bytes) -> Any:

@@ -91,6 +91,7 @@ _JSON_ESCAPE_RE = re.compile(r"\\[bfru]")
 # Text of these characters alone (ASCII, Latin-1 but the soft hyphen, Latin Extended-A and -B, and the
 # precomposed Vietnamese letters) needs no cleaning and is NFC already: no character here is removed, and
 # none composes with another. One possessive run over it is the fast way to tell the usual answer clean.
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 _PLAIN_RE = re.compile(r"[\t\n\x20-\x7e\u00a0-\u00ac\u00ae-\u024f\u1ea0-\u1eff]*+")
 
 
@@ -149,8 +150,15 @@ def json_text_is_clean(body: str | bytes) -> bool:
     escapes, which count as unclean (so does all ``ensure_ascii`` text).
     """
     if not isinstance(body, str):
+        body = bytes(body)
+        # The usual answer: its non-ASCII letters alone (printable ASCII deleted in one C pass, a fraction
+        # of the body) are plain, and nothing is escaped.
+        if b"\\" not in body:
+            rest = body.translate(None, _PRINTABLE_ASCII).decode("utf-8", "replace")
+            if _PLAIN_RE.match(rest).end() == len(rest):  # type: ignore[union-attr]  # a star always matches
+                return True
         try:
-            body = bytes(body).decode("utf-8")
+            body = body.decode("utf-8")
         except UnicodeDecodeError:
             return False
     if _JSON_ESCAPE_RE.search(body) is not None:

@@ -290,6 +290,8 @@ def test_transport_failures_map_to_errors(kind, code, reason, retryable) -> None
         b'{"a":\n\t -1.5e999}',  # whitespace of every kind before the value
         b"[\r\n1E+309]",
         b'{"id": "5e123abc", "n": 2e400}',  # a UUID-like string first, then the real one
+        b'{"a":' + b" " * 2000 + b"1e999}",  # more whitespace than the look-back before the value
+        b"[" + b"1" * 199 + b".5e999]",  # a long mantissa, under the 200 digits that count alone
     ],
 )
 def test_the_quick_test_never_misses_an_infinity(body) -> None:

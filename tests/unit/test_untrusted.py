@@ -250,6 +250,7 @@ def test_json_text_is_clean_never_misses_and_clean_json_agrees(value) -> None:
     cleaned = clean_json(value)
     if json_text_is_clean(text):
         assert cleaned is value
+    assert json_text_is_clean(text.encode("utf-8", "surrogatepass")) == json_text_is_clean(text)
     if isinstance(value, str):
         assert cleaned == clean(value)
     assert clean_json(cleaned) == cleaned
