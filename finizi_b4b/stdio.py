@@ -1,4 +1,4 @@
-"""The stdio loop: the SDK's stdio transport, with its two rough edges filed off.
+"""The stdio loop: the SDK's stdio transport, with its rough edges filed off.
 
 - mcp 2.3 reads stdin in a worker thread that cannot be interrupted, so a
   server waiting for input ignored Ctrl-C (and a broken stdout) until the next
@@ -10,6 +10,8 @@
   So does a request whose ``id`` is no usable id (``true``, ``null``, ``{}``,
   ``1.5``, ``1e400``): the SDK reads it as a notification and never answers;
   it gets -32600 "Invalid Request" with id null, as JSON-RPC 2.0 says.
+- The SDK writes each message to stdout in two trips to a worker thread
+  (write, then flush); :class:`StdoutLines` makes it one.
 
 A client that closes its end of stdout ends the loop quietly.
 """
@@ -20,9 +22,10 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import threading
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from mcp.server import Server
     from mcp.shared._stream_protocols import ReadStream, WriteStream
 
-__all__ = ["AnswerUnreadable", "StdinLines", "serve_stdio", "unreadable_answer"]
+__all__ = ["AnswerUnreadable", "StdinLines", "StdoutLines", "serve_stdio", "unreadable_answer"]
 
 log = logging.getLogger("finizi_b4b")
 
@@ -46,13 +49,20 @@ async def serve_stdio(server: Server[Any], *, stdin: StdinLines | None = None) -
     from mcp.server.stdio import stdio_server
 
     lines = stdin or StdinLines()
+    out, restore = StdoutLines.claim()
     try:
-        async with stdio_server(stdin=cast("anyio.AsyncFile[str]", lines)) as (read_stream, write_stream):
+        async with stdio_server(
+            stdin=cast("anyio.AsyncFile[str]", lines), stdout=cast("anyio.AsyncFile[str] | None", out)
+        ) as (read_stream, write_stream):
             guarded = AnswerUnreadable(read_stream, write_stream, lines.raw)
             await server.run(guarded, write_stream, server.create_initialization_options())
     except* (BrokenPipeError, ConnectionResetError):
         log.info("the client closed the server's stdout; stopped")
+        restore = None
         _quiet_stdout()
+    finally:
+        if restore is not None:
+            restore()
 
 
 def _quiet_stdout() -> None:
@@ -61,6 +71,65 @@ def _quiet_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.close(devnull)
+
+
+class StdoutLines:
+    """The protocol's output: each message and its newline handed to one write, off the event loop.
+
+    The SDK's own stdout is a text file whose ``write`` and ``flush`` each take
+    a trip to a worker thread; here ``write`` only collects and ``flush`` writes
+    it all in one trip. As with the SDK, the wire is a private duplicate of fd
+    1, and fd 1 points at stderr while serving, so that stray output from
+    libraries misses the wire.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._pending: list[str] = []
+
+    @classmethod
+    def claim(cls) -> tuple[StdoutLines | None, Callable[[], None] | None]:
+        """The wire on a private duplicate of fd 1, and how to give fd 1 back; ``(None, None)`` where
+        descriptors cannot be moved so (Windows, or no fd 1): the SDK's own stdout then."""
+        if sys.platform == "win32":  # pragma: no cover
+            return None, None
+        import fcntl
+
+        try:
+            private = fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, 3)
+        except OSError:
+            return None, None
+        try:
+            stray = os.dup(2)
+        except OSError:
+            stray = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(stray, 1)
+        except OSError:
+            os.close(private)
+            return None, None
+        finally:
+            os.close(stray)
+
+        def restore() -> None:  # the private descriptor stays open: a worker may still be writing to it
+            with contextlib.suppress(OSError):
+                os.dup2(private, 1)
+
+        return cls(private), restore
+
+    async def write(self, text: str) -> None:
+        self._pending.append(text)
+
+    async def flush(self) -> None:
+        data = "".join(self._pending).encode("utf-8")
+        self._pending.clear()
+        await anyio.to_thread.run_sync(_write_all, self.fd, data)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 class StdinLines:

@@ -145,3 +145,39 @@ async def test_the_protocol_stream_stays_clean_when_the_api_is_down(tmp_path):
             body = body_of(await client.call_tool("login", {}))
             assert body["code"] == "backend_unavailable"
     assert "Pw12345@" not in (tmp_path / "stderr").read_text()
+
+
+STRAY_SERVER = """
+import os, sys
+import anyio
+import mcp.types as types
+from mcp.server.lowlevel import Server
+from finizi_b4b.stdio import serve_stdio
+
+async def list_tools(ctx, params):
+    return types.ListToolsResult(tools=[types.Tool(name="noisy", input_schema={"type": "object"})])
+
+async def call_tool(ctx, params):
+    print("stray print")
+    sys.stdout.flush()
+    os.write(1, b"stray write\\n")
+    return types.CallToolResult(content=[types.TextContent(text="x" * 300_000)])
+
+anyio.run(serve_stdio, Server("noisy", on_list_tools=list_tools, on_call_tool=call_tool))
+"""
+
+
+async def test_stray_output_misses_the_wire_and_large_messages_arrive_whole(tmp_path):
+    """While serving, fd 1 points at stderr: a print() or a write to fd 1 in a library cannot tear a
+    message; the wire is a private descriptor, written one whole message at a time."""
+    script = tmp_path / "noisy.py"
+    script.write_text(STRAY_SERVER)
+    errors = tmp_path / "stderr.txt"
+    params = StdioServerParameters(command=sys.executable, args=[str(script)], env=dict(os.environ))
+    with errors.open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), mode="legacy") as client:
+            for _ in range(3):
+                result = await client.call_tool("noisy", {})
+                assert result.content[0].text == "x" * 300_000
+    assert errors.read_text().count("stray print") == 3
+    assert errors.read_text().count("stray write") == 3
