@@ -5,12 +5,15 @@ the benchmark compares finizi-b4b with it. ``echo`` answers its text back;
 ``repeat`` answers the last echoed text again (as JSON text plus the same
 object as structured content, when the text is a JSON object), so that the
 floor can serve a result exactly as large as a real tool's without being sent
-that much.
+that much. With ``FLOOR_FETCH`` set to a URL, the first call also makes one
+GET of it with aiohttp and keeps the session: the floor of figure 2's second
+reference, a bare server that holds an aiohttp client as this design must.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import anyio
@@ -40,7 +43,23 @@ async def list_tools(ctx, params) -> types.ListToolsResult:
     return types.ListToolsResult(tools=[ECHO, REPEAT])
 
 
+_client: dict[str, Any] = {}
+
+
+async def _fetch_once(url: str) -> None:
+    """With FLOOR_FETCH set: one GET of that URL with aiohttp on the first call, the session kept open,
+    so that the floor holds what any aiohttp client of the API holds (figure 2's second reference)."""
+    import aiohttp
+
+    session = _client.setdefault("session", aiohttp.ClientSession())
+    async with session.get(url) as resp:
+        await resp.read()
+
+
 async def call_tool(ctx, params: types.CallToolRequestParams) -> types.CallToolResult:
+    url = os.environ.get("FLOOR_FETCH")
+    if url and "session" not in _client:
+        await _fetch_once(url)
     if params.name == "repeat":
         return types.CallToolResult(
             content=[types.TextContent(text=_last["text"])], structured_content=_last["structured"]

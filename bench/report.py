@@ -86,9 +86,27 @@ def task_table(figures: Iterable[Figure]) -> list[str]:
 
 
 def explain(figures: Iterable[Figure]) -> list[str]:
-    """What a missed concurrency budget means, in this run's numbers (read from the figure's fields)."""
+    """What a missed memory or concurrency budget means, in this run's numbers (read from the figures)."""
     by_id = {f.id: f for f in figures}
-    ours = by_id.get("5a")
+    return _memory_note(by_id.get("2")) + _concurrency_note(by_id.get("5a"))
+
+
+def _memory_note(ours: Figure | None) -> list[str]:
+    if ours is None or ours.passed is not False:
+        return []
+    above = ours.fact("above the floor").value
+    with_aiohttp = ours.fact("the floor with an aiohttp request made").value
+    ratio = ours.fact("that against the floor").value
+    return [
+        f"Figure 2 missed its budget: the server's peak is {above:.1f} MiB above the bare server's. The "
+        "bare server that has also made one request with aiohttp, the HTTP client this server is built on, "
+        f"peaks at {with_aiohttp:.1f} MiB, {ratio:.3f}x the bare server, before any code of this server is "
+        "loaded.",
+        "",
+    ]
+
+
+def _concurrency_note(ours: Figure | None) -> list[str]:
     if ours is None or ours.passed is not False:
         return []
     cpu = ours.limit("server CPU per call")

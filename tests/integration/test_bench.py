@@ -359,6 +359,30 @@ async def test_the_direct_client_of_the_floor_makes_the_request_and_counts_failu
             await bad.close()
 
 
+def test_a_missed_memory_budget_is_explained_with_the_aiohttp_floor():
+    from bench.figures import Fact
+    from bench.report import explain
+
+    figure = Figure(
+        "2",
+        "peak RSS after every tool",
+        "MiB",
+        (80.0,),
+        "bare server",
+        (64.0,),
+        limits=(Limit("ratio", 1.25, Kind.AT_MOST, 1.15, "x"),),
+        facts=(
+            Fact("above the floor", 16.0, "MiB", 1),
+            Fact("the floor with an aiohttp request made", 73.5, "MiB", 1),
+            Fact("that against the floor", 73.5 / 64.0, "x", 3),
+        ),
+    )
+    note = " ".join(explain([figure]))
+    assert "16.0 MiB above" in note and "73.5 MiB" in note and "1.148x" in note
+    passing = Figure("2", "peak", "MiB", (70.0,), limits=(Limit("ratio", 1.09, Kind.AT_MOST, 1.15, "x"),))
+    assert explain([passing]) == []
+
+
 # -- a smoke run ---------------------------------------------------------------------------------
 
 
@@ -385,6 +409,10 @@ def test_the_benchmark_runs_every_figure_once(tmp_path):
     assert "| 5b. refresh requests for 50 concurrent calls after expiry | 1 requests" in table
     assert "bare SDK server answering a result of the same size + an aiohttp client" in table
     assert "aiohttp client " in next(line for line in lines if line.startswith("| 5a. "))
+    memory = next(line for line in lines if line.startswith("| 2. "))
+    aiohttp_floor = float(memory.split("the floor with an aiohttp request made ")[1].split(" MiB")[0])
+    bare_floor = float(memory.split(" | ")[3].split(" ")[0])
+    assert aiohttp_floor > bare_floor  # the second reference did load aiohttp and make its request
     for figure in ("7a", "7b", "8"):  # answers are not timing: each must be counted right or refused
         row = next(line for line in lines if line.startswith(f"| {figure}. "))
         assert " wrong: " not in row, row
