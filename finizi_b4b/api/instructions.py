@@ -30,6 +30,7 @@ them reads like instructions, which is nearly always.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -94,12 +95,20 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 REASONS = tuple(PATTERNS)
-_FLAG_RE = re.compile(
-    "|".join(f"(?P<{reason}>{'|'.join(patterns)})" for reason, patterns in PATTERNS.items())
-    .replace(" ?", r"\s*+")
-    .replace(" ", r"\s++")
-    .encode("ascii")
-)
+
+
+@functools.cache
+def _flag_re() -> re.Pattern[bytes]:
+    """All the patterns in one expression, compiled when first needed (not at start, where it cost some
+    milliseconds): only text with a trigger (see below) is ever searched with it."""
+    return re.compile(
+        "|".join(f"(?P<{reason}>{'|'.join(patterns)})" for reason, patterns in PATTERNS.items())
+        .replace(" ?", r"\s*+")
+        .replace(" ", r"\s++")
+        .encode("ascii")
+    )
+
+
 # Every pattern holds one of these characters or words: text without any is not searched.
 _TRIGGER_CHARS_RE = re.compile(rb'[<\[":#_]')
 _TRIGGER_WORDS = frozenset(
@@ -132,5 +141,5 @@ def _reason(folded: bytes) -> str | None:
     words = folded.translate(_WORD_TABLE).split()
     if _TRIGGER_CHARS_RE.search(folded) is None and _TRIGGER_WORDS.isdisjoint(words):
         return None
-    match = _FLAG_RE.search(folded)
+    match = _flag_re().search(folded)
     return None if match is None else match.lastgroup
