@@ -1272,3 +1272,18 @@ def line_rates_were_fractions(count: int) -> str:
         f"{count} line(s) carried vat_rate as a fraction (such as 0.08), not in percent as invoice lines "
         "usually do; they are shown in percent (8), as every VAT rate here is."
     )
+
+
+# -- list_invoices: the API's sums beside a page ---------------------------------------------
+
+LIST_SUMS_LEFT_OUT = (
+    "The API sent sums over the matching invoices (total_amount, aggregations) that contradict each other "
+    "or the count, so they were left out; summarize_invoices adds up the invoices themselves."
+)
+
+
+def list_sums_unchecked(total: int) -> str:
+    return (
+        f"total_amount is the API's own sum over all {total} matching invoice(s), shown as it was sent: "
+        "nothing beside it could check it. summarize_invoices adds up the invoices themselves."
+    )

@@ -62,6 +62,7 @@ __all__ = [
     "MAX_INVOICES",
     "PAGE_SIZE",
     "SummaryTools",
+    "agreeing_sums",
     "filters_of",
     "from_aggregations",
     "summarize",
@@ -103,13 +104,11 @@ def _adds_up(parts: dict[str, Sums], whole: Sums) -> bool:
     )
 
 
-def from_aggregations(
-    page: InvoicePage, group_by: tuple[str, ...], left_out: tuple[str, ...] = ()
-) -> Summary | None:
-    """The summary the API's ``aggregations`` give, when they answer ``group_by`` exactly and agree
-    with themselves and with the page's ``total``; else None (the invoices are paged instead)."""
+def agreeing_sums(page: InvoicePage) -> tuple[Sums, dict[str, Sums], dict[str, Sums]] | None:
+    """The page's ``aggregations`` (overall, by currency, by status) when they agree with themselves,
+    with the page's ``total`` and with its ``total_amount`` (when sent); else None."""
     aggregations = page.aggregations
-    if group_by not in _AGGREGATED or aggregations is None:
+    if aggregations is None:
         return None
     overall = Sums.of_bucket(aggregations)
     totals = _buckets(aggregations.get("by_currency"))
@@ -124,6 +123,18 @@ def from_aggregations(
         return None
     if len(totals) <= 1 and ((totals and not _adds_up(totals, overall)) or not _adds_up(statuses, overall)):
         return None  # in one currency every breakdown must add up to the overall sums
+    return overall, totals, statuses
+
+
+def from_aggregations(
+    page: InvoicePage, group_by: tuple[str, ...], left_out: tuple[str, ...] = ()
+) -> Summary | None:
+    """The summary the API's ``aggregations`` give, when they answer ``group_by`` exactly and agree
+    with themselves and with the page's ``total``; else None (the invoices are paged instead)."""
+    agreeing = agreeing_sums(page) if group_by in _AGGREGATED else None
+    if agreeing is None:
+        return None
+    _, totals, statuses = agreeing
     excluded: Amounts | None = None
     if left_out:
         gone = Sums()

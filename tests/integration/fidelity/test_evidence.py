@@ -261,6 +261,36 @@ async def test_aggregations_that_disagree_with_the_total_are_not_used(connect, s
     assert body["data"]["source"] == "invoices"
 
 
+async def test_list_invoices_shows_the_apis_sums_only_when_they_agree(connect, sandbox, world, era):
+    from finizi_b4b.sandbox.routes.invoices import aggregate
+
+    invoices = sandbox.state.invoices[world.big]
+    real = aggregate(invoices)
+    page = {"items": [], "total": len(invoices), "page": 1, "per_page": 1, "pages": len(invoices)}
+    page |= {"has_next": True, "aggregations": real, "total_amount": real["total_amount"]}
+    broken = copy.deepcopy(real)
+    broken["by_currency"]["VND"]["count"] += 1  # one invoice more by currency than in all
+    async with connect(era) as client:
+        agreeing = await call(client, "list_invoices", {"entity_id": world.big})
+        sandbox.inject_fault(
+            200, body=json.dumps(page | {"aggregations": broken}), path=LIST_PATH.format(world.big)
+        )
+        contradicting = await call(client, "list_invoices", {"entity_id": world.big})
+        sandbox.inject_fault(
+            200,
+            body=json.dumps(page | {"aggregations": None} | {"total_amount": 7}),
+            path=LIST_PATH.format(world.big),
+        )
+        alone = await call(client, "list_invoices", {"entity_id": world.big})
+    assert agreeing["data"]["aggregations"]["count"] == len(invoices) and "message" not in agreeing
+    assert "aggregations" not in contradicting["data"] and "total_amount" not in contradicting["data"]
+    assert "contradict" in contradicting["message"]
+    assert alone["data"]["total_amount"] == 7
+    assert (
+        f"sum over all {len(invoices)} matching" in alone["message"] and "as it was sent" in alone["message"]
+    )
+
+
 # -- 7, 9, 10: what the writes and filters send ------------------------------------------------------------
 
 
