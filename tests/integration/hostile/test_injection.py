@@ -234,3 +234,34 @@ async def test_file_names_in_a_folder_reach_the_prompt_harmless(planted, tmp_pat
     assert "\u202e" not in text and "\u200b" not in text
     assert "ordinary.xml" in text
     assert "not valid text" in text  # the windows-1258 name is left out and counted
+
+
+# Names of the user's own companies (the entity tools) are the user's words, not a third party's.
+_OWN_WORDS = frozenset({"login", "whoami", "list_entities", "get_entity", "create_entity", "update_entity"})
+
+
+async def test_every_tool_that_shows_text_written_by_others_says_in_its_description_that_it_is_data(sandbox):
+    """Read from what the tools return in the full scenario (every toolset), not from a list kept by hand:
+    a tool whose result holds a free-text field (a name, an address, a description, a note) written by a
+    third party must say in its description that such text is data written by others."""
+    from finizi_b4b.config import TOOLSETS
+    from finizi_b4b.devtools.scenarios import mcp_caller, play
+    from finizi_b4b.schemas import load_definitions
+    from finizi_b4b.third_party import _free_texts
+
+    showing: set[str] = set()
+    async with Client(build_server(settings_for(sandbox, toolsets=TOOLSETS)), mode="legacy") as client:
+        inner = mcp_caller(client)
+
+        async def call(tool, arguments):
+            answer = await inner(tool, arguments)
+            if not answer.is_error and any(text.strip() for text in _free_texts(answer.body)):
+                showing.add(tool)
+            return answer
+
+        run = await play(call, "full", sandbox=sandbox)
+    assert [o.summary for o in run.outcomes if not o.good] == []
+    descriptions = {name: d["description"] for name, d in load_definitions().items()}
+    assert {"list_invoices", "get_invoice", "list_vendors", "summarize_invoices"} <= showing
+    silent = sorted(t for t in showing - _OWN_WORDS if "data written by" not in descriptions[t])
+    assert silent == []
