@@ -288,4 +288,4 @@ class SummaryTools(Handler):
         summary = await summarize(
             self, call, call["entity_id"], group_by, filters_of(call), left_out, payments=payments
         )
-        return summary.result(call.get("top", DEFAULT_TOP))
+        return await summary.result(call.get("top", DEFAULT_TOP))

@@ -15,10 +15,12 @@ A summary that read fewer invoices than the API reported says so: its
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import anyio.lowlevel
 import attrs
 
 from finizi_b4b.tools.paid import PaymentScope
@@ -32,6 +34,7 @@ LEFT_OUT = ("cancelled",)
 MAX_CURRENCIES = 4
 # Groups listed at most when every group is listed (periods, statuses, directions); more are folded.
 MAX_LISTED = 240
+_CHUNK = 2000  # groups ranked or summed between two checkpoints
 _TIME_KEYS = frozenset({"month", "quarter", "year"})
 _NAME_CHARS = 48  # a counterparty's name is cut to this many characters, so that 12 groups stay small
 Key = tuple[str | None, ...]
@@ -49,6 +52,13 @@ def _kept_currencies(amounts: Iterable[Amounts]) -> tuple[list[str], int]:
             counts[currency] = counts.get(currency, 0) + sums.count
     ordered = sorted(counts, key=lambda c: (c != HOME_CURRENCY, -counts[c], c)) or [HOME_CURRENCY]
     return ordered[:MAX_CURRENCIES], max(0, len(ordered) - MAX_CURRENCIES)
+
+
+Group = tuple[Key, Amounts]
+
+
+def _none_last(key: Key) -> tuple[Any, ...]:
+    return tuple((part is None, part or "") for part in key)
 
 
 @attrs.frozen
@@ -86,7 +96,7 @@ class Summary:
             data["other_currencies_count"] = other
         return data
 
-    def result(self, top: int) -> dict[str, Any]:
+    async def result(self, top: int) -> dict[str, Any]:
         currencies, others = _kept_currencies([self.totals, self.excluded or {}])
         data: dict[str, Any] = {"group_by": list(self.group_by)}
         if len(currencies) == 1 and not others:
@@ -99,7 +109,7 @@ class Summary:
         if self.excluded is not None:
             data["excluded"] = {"status": ", ".join(self.left_out)} | self._amounts(self.excluded, currencies)
         if self.group_by:
-            data["groups"] = self._rows(top, currencies)
+            data["groups"] = await self._rows(top, currencies)
             data["group_count"] = len(self.groups)
         if "vendor" in self.group_by:
             data["vendor_key"] = VENDOR_KEYS[self.vendor_key]
@@ -125,35 +135,46 @@ class Summary:
         """Whether groups are listed in time order, all of them: a grouping by period, without vendor."""
         return "vendor" not in self.group_by and any(key in _TIME_KEYS for key in self.group_by)
 
-    def _order(self, currencies: list[str]) -> list[tuple[Key, Amounts]]:
-        def none_last(key: Key) -> tuple[Any, ...]:
-            return tuple((part is None, part or "") for part in key)
-
+    async def _ordered(
+        self, shown: int, currencies: list[str]
+    ) -> tuple[list[tuple[Key, Amounts]], list[Amounts]]:
+        """The groups shown, in order, and the amounts of the rest. Periods in time order; other groups
+        largest first (the top ``shown`` of them picked, not every group sorted), ranked a chunk at a time
+        with a checkpoint between chunks, so that thousands of groups never hold up the server."""
+        items = list(self.groups.items())
         if self._by_time:
-            return sorted(self.groups.items(), key=lambda kv: none_last(kv[0]))
+            ordered = sorted(items, key=lambda kv: _none_last(kv[0]))
+            return ordered[:shown], [amounts for _, amounts in ordered[shown:]]
+        zero = Decimal(0)
+        ranked: list[tuple[tuple[Any, ...], int]] = []
+        for start in range(0, len(items), _CHUNK):
+            for index in range(start, min(start + _CHUNK, len(items))):
+                key, amounts = items[index]
+                totals = [-(amounts[c].total if c in amounts else zero) for c in currencies]
+                ranked.append(((*totals, _none_last(key)), index))
+            await anyio.lowlevel.checkpoint()
+        chosen = [index for _, index in heapq.nsmallest(shown, ranked)]
+        picked = set(chosen)
+        return [items[i] for i in chosen], [
+            amounts for i, (_, amounts) in enumerate(items) if i not in picked
+        ]
 
-        def rank(item: tuple[Key, Amounts]) -> tuple[Any, ...]:
-            key, amounts = item
-            totals = tuple(-(amounts[c].total if c in amounts else Decimal(0)) for c in currencies)
-            return (*totals, none_last(key))
-
-        return sorted(self.groups.items(), key=rank)
-
-    def _rows(self, top: int, currencies: list[str]) -> list[dict[str, Any]]:
-        ordered = self._order(currencies)
+    async def _rows(self, top: int, currencies: list[str]) -> list[dict[str, Any]]:
         shown = MAX_LISTED if self._by_time else top
+        ordered, rest = await self._ordered(shown, currencies)
         rows = []
-        for key, amounts in ordered[:shown]:
+        for key, amounts in ordered:
             row: dict[str, Any] = dict(zip(self.group_by, key, strict=True))
             if "vendor" in self.group_by:
                 value = row["vendor"]
                 row["name"] = _short(self.names[value]) if value in self.names else None
             rows.append(row | self._amounts(amounts, currencies))
-        rest = ordered[shown:]
         if rest:
             others: Amounts = {}
-            for _, amounts in rest:
+            for done, amounts in enumerate(rest, 1):
                 merge(others, amounts)
+                if done % _CHUNK == 0:
+                    await anyio.lowlevel.checkpoint()
             rows.append({"others": len(rest)} | self._amounts(others, currencies))
         return rows
 
