@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from finizi_b4b.api.fields import API
+
 __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_TOOLSETS",
@@ -31,7 +33,6 @@ __all__ = [
 ]
 
 DEFAULT_API_URL = "https://admin.finizi.ai"
-API_PATH = "/api/v1"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # The toolsets, in the order they are listed; the default serves every one that does not move money.
 TOOLSETS = ("core", "invoices", "reports", "registry", "payments")
@@ -146,9 +147,9 @@ def api_base_url(raw: str, *, name: str = "FINIZI_API_URL") -> str:
     if parts.query or parts.fragment or value.endswith(("?", "#")):
         raise ConfigError(f"{name} must not have a query or fragment (?… or #…), got {shown!r}")
     path = parts.path.rstrip("/")
-    if path not in ("", API_PATH):
+    if path not in ("", API):
         raise ConfigError(
-            f"{name} must be the API's address, such as {DEFAULT_API_URL} or {DEFAULT_API_URL}{API_PATH}; "
+            f"{name} must be the API's address, such as {DEFAULT_API_URL} or {DEFAULT_API_URL}{API}; "
             f"the path {parts.path!r} is not the API's"
         )
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"

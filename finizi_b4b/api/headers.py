@@ -26,6 +26,7 @@ from typing import Any
 
 import attrs
 
+from finizi_b4b.api.fields import API
 from finizi_b4b.api.transport import ApiRequest
 
 __all__ = [
@@ -43,8 +44,8 @@ __all__ = [
 # Stable for the life of the server process.
 AGENT_SESSION_ID = str(uuid.uuid4())
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SEMANTIC_SEARCH = "/api/v1/semantic-search/"
-_ENTITY_PATH = re.compile(r"/api/v1/entities/([^/?#]+)")
+SEMANTIC_SEARCH = f"{API}/semantic-search/"
+_ENTITY_PATH = re.compile(re.escape(API) + r"/entities/([^/?#]+)")
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
 _MAX_VALUE = 200
 
@@ -80,7 +81,7 @@ def header_value(value: Any) -> str:
 
 
 def is_auth_path(path: str) -> bool:
-    return path.startswith("/api/v1/auth/")
+    return path.startswith(f"{API}/auth/")
 
 
 def entity_scope(request: ApiRequest) -> str | None:

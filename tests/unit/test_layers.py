@@ -143,3 +143,33 @@ def test_no_module_generates_code():
         )
     ]
     assert users == []
+
+
+def _code_strings(tree: ast.AST) -> list[str]:
+    """The string constants of a module but its docstrings."""
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_the_api_path_prefix_is_written_once():
+    """Every path of the API starts with one constant (api/fields.py's API); the sandbox, which plays
+    the other side of the wire, spells its own routes."""
+    found = [
+        f"{path.relative_to(PACKAGE)}: {text!r}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "sandbox" not in path.relative_to(PACKAGE).parts
+        for text in _code_strings(ast.parse(path.read_text(encoding="utf-8")))
+        if "/api/v1" in text
+    ]
+    assert found == ["api/fields.py: '/api/v1'"]

@@ -1,9 +1,8 @@
 """The scripted sessions: ``full`` (every tool), ``expiry`` (a token expires) and ``failures``.
 
-Each is a list of :class:`~finizi_b4b.devtools.scenarios.runner.Step` with the small
-functions that keep values for later steps, check answers and say what came
-back. Steps with a ``before`` hook act on an in-process sandbox
-(``ctx.sandbox``); ``full`` has none and runs against any API.
+Each is a list of :class:`~finizi_b4b.devtools.scenarios.runner.Step` with the small functions
+that keep values for later steps, check answers and say what came back. Steps with a ``before``
+hook act on an in-process sandbox (``ctx.sandbox``); ``full`` has none and runs against any API.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from finizi_b4b.api.fields import API
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.devtools.samples import sample_invoice_number, sample_invoice_xml
 from finizi_b4b.devtools.scenarios.books import check_balance, check_report, report_words, suppliers_words
@@ -339,7 +339,7 @@ def _fault_503(ctx: Context) -> None:
 
 
 def _lose_import_answer(ctx: Context) -> None:
-    ctx.sandbox.inject_fault(kind="lose_answer", path=f"/api/v1/entities/{ctx['entity_id']}/invoices/xml")
+    ctx.sandbox.inject_fault(kind="lose_answer", path=f"{API}/entities/{ctx['entity_id']}/invoices/xml")
 
 
 FAILURES = [
