@@ -16,8 +16,9 @@ from finizi_b4b.api.errors import ApiError
 from finizi_b4b.api.models import TokenPair
 from finizi_b4b.api.retry import RetryPolicy
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, TransportFailure
+from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.session import SessionStore
-from finizi_b4b.tools.messages import NOT_LOGGED_IN, ErrorCode, ToolError, tool_error
+from finizi_b4b.tools.messages import NOT_LOGGED_IN, tool_error
 from tests.unit.fakes import FakeTransport, json_response, text_response
 
 pytestmark = pytest.mark.anyio

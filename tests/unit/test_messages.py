@@ -1,4 +1,4 @@
-"""Words of tool results live in tools/messages.py: every code has words there, no other module writes any.
+"""Words of tool results live in tools/messages/: every code has words there, no other module writes any.
 
 Each XmlProblem, FileProblem and validator Keyword is produced for real where
 it can be (a document, an argument) and worded; the catalogues below must name
@@ -311,7 +311,7 @@ def test_every_validator_keyword_is_worded():
 PACKAGE = Path(finizi_b4b.__file__).parent
 # Where words are made (the messages, and the one module that puts patterns in words), and what plays or
 # serves beside the server: the sandbox (the backend's own words), the developer tools, check-schemas.
-EXEMPT = ("tools/messages.py", "tools/pattern_words.py", "sandbox/", "devtools/", "checks/")
+EXEMPT = ("tools/messages/", "tools/pattern_words.py", "sandbox/", "devtools/", "checks/")
 # What carries text into a tool result: the result's error (ToolError), and the facts the messages word:
 # the API layer's and the e-invoice reader's failures, the validator's problems, the argument rules'
 # breaches. Any other exception that escapes a handler ends in the router's fixed "failed unexpectedly"
@@ -398,4 +398,4 @@ def test_no_module_but_the_messages_writes_a_sentence_for_a_tool_result():
         checked += 1
         found += [f"{name}:{line}: {text!r}" for line, text in sentences_for_results(path.read_text("utf-8"))]
     assert checked > 50  # the whole package, not an empty folder
-    assert found == [], "words for a tool result belong in finizi_b4b/tools/messages.py:\n" + "\n".join(found)
+    assert found == [], "words for a tool result belong in finizi_b4b/tools/messages/:\n" + "\n".join(found)
