@@ -167,6 +167,28 @@ async def test_every_grouping_matches_the_sandbox(connect, sandbox, world, era, 
     assert body["data"]["group_by"] == group_by
 
 
+async def test_months_with_the_default_top_are_all_listed_in_time_order(connect, sandbox, world):
+    """top ranks vendors and the like; a grouping by period lists every period of the question, however
+    many more than top there are."""
+    async with connect() as client:
+        body = await summarize(client, {"entity_id": world.big, "group_by": ["month"]})
+    months = sorted({invoice["issue_date"][:7] for invoice in sandbox.state.invoices[world.big]})
+    assert len(months) > 12
+    assert [row["month"] for row in body["data"]["groups"]] == months
+    assert not any("others" in row for row in body["data"]["groups"])
+
+
+async def test_a_bad_period_costs_no_sign_in(connect, sandbox, world):
+    """The arguments' rules (a period the wrong way round) are checked before the automatic sign-in."""
+    async with connect() as client:
+        sandbox.clear_seen()
+        result = await client.call_tool(
+            "summarize_invoices", {"entity_id": world.big, "date_from": "2026-02-01", "date_to": "2026-01-01"}
+        )
+        assert body_of(result)["code"] == "invalid_arguments"
+        assert sandbox.seen == []  # no login, no request of any kind
+
+
 async def test_vendor_spend_in_a_year_with_top_and_others(connect, sandbox, world, era):
     arguments = {
         "entity_id": world.big,
