@@ -1,10 +1,12 @@
 """Figures 4-5: what one tool call costs, and what 50 concurrent calls cost.
 
 Per call (4a, 4b), the reference is the same HTTP request made directly with
-aiohttp. Under concurrency (5a), the reference is the physical floor of the
-work: the bare SDK server (:mod:`bench.floor`) answering a result of the same
-size, plus an aiohttp client in a process of its own (:mod:`bench.direct_proc`)
-making the same API request and decoding its answer. CPU time is read from
+aiohttp; the bare SDK server answering a result of the same size is timed
+beside it, as a fact (the part of the overhead any server on this SDK has).
+Under concurrency (5a), the reference is the physical floor of the work: the
+bare SDK server (:mod:`bench.floor`) answering a result of the same size, plus
+an aiohttp client in a process of its own (:mod:`bench.direct_proc`) making the
+same API request and decoding its answer. CPU time is read from
 ``/proc/<pid>/stat`` of each process around each round, the rounds of the three
 interleaved. 5b counts token refreshes; 5c shows the direct client's throughput
 for context.
@@ -29,11 +31,15 @@ CONCURRENT = 50
 
 
 async def per_call(reps: int, env: dict[str, str], url: str, entity: str, invoice: str) -> list[Figure]:
+    """4a and 4b against the same request made directly; beside them, as facts, the bare SDK server
+    answering a result of the same size over stdio (what any server on this SDK takes to answer it)."""
     peer = await StdioPeer.spawn(SERVER, env)
+    floor = await StdioPeer.spawn(FLOOR, floor_env())
     direct = Direct(url)
     figures = []
     try:
         await peer.initialize()
+        await floor.initialize()
         expect_success(await peer.call("login", {}), "login")
         await direct.login()
         cases: list[tuple[str, str, Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]]] = [
@@ -54,11 +60,15 @@ async def per_call(reps: int, env: dict[str, str], url: str, entity: str, invoic
             for _ in range(max(5, reps // 10)):  # warm both paths: imports, connections, caches
                 expect_success(await through_server(), name)
                 await straight()
-            ours, theirs = [], []
+            sample = await through_server()
+            await floor.call("echo", {"text": sample["content"][0]["text"]})
+            ours, theirs, bare = [], [], []
             for _ in range(reps):
                 theirs.append(await timed(straight))
                 ours.append(await timed(through_server))
+                bare.append(await timed(lambda: floor.call("repeat", {})))
             overhead = (statistics.median(ours) - statistics.median(theirs)) * 1000
+            answering = statistics.median(bare) * 1000
             figures.append(
                 Figure(
                     figure_id,
@@ -68,10 +78,15 @@ async def per_call(reps: int, env: dict[str, str], url: str, entity: str, invoic
                     "the same request, aiohttp direct",
                     tuple(theirs),
                     limits=(Limit("overhead", overhead, Kind.AT_MOST, 1.5, "ms", 2),),
+                    facts=(
+                        Fact("the bare SDK server answering the same result", answering, "ms"),
+                        Fact("overhead beyond that", overhead - answering, "ms"),
+                    ),
                 )
             )
     finally:
         await peer.close()
+        await floor.close()
         await direct.close()
     return figures
 

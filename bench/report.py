@@ -88,7 +88,24 @@ def task_table(figures: Iterable[Figure]) -> list[str]:
 def explain(figures: Iterable[Figure]) -> list[str]:
     """What a missed memory or concurrency budget means, in this run's numbers (read from the figures)."""
     by_id = {f.id: f for f in figures}
-    return _memory_note(by_id.get("2")) + _concurrency_note(by_id.get("5a"))
+    notes = _memory_note(by_id.get("2"))
+    for figure_id in ("4a", "4b"):
+        notes += _per_call_note(by_id.get(figure_id))
+    return notes + _concurrency_note(by_id.get("5a"))
+
+
+def _per_call_note(ours: Figure | None) -> list[str]:
+    if ours is None or ours.passed is not False:
+        return []
+    overhead = ours.limit("overhead").value
+    answering = ours.fact("the bare SDK server answering the same result").value
+    beyond = ours.fact("overhead beyond that").value
+    return [
+        f"Figure {ours.id} missed its budget: of its {overhead:.2f} ms of overhead over the direct request, "
+        f"{answering:.2f} ms is what the bare SDK server takes to answer a result of the same size over "
+        f"stdio, and {beyond:.2f} ms is this server's own work and its API client's.",
+        "",
+    ]
 
 
 def _memory_note(ours: Figure | None) -> list[str]:

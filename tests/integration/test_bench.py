@@ -383,6 +383,27 @@ def test_a_missed_memory_budget_is_explained_with_the_aiohttp_floor():
     assert explain([passing]) == []
 
 
+def test_a_missed_per_call_budget_is_explained_with_the_bare_servers_answer():
+    from bench.figures import Fact
+    from bench.report import explain
+
+    figure = Figure(
+        "4a",
+        "list_invoices through the server",
+        "ms",
+        (0.005,),
+        "direct",
+        (0.002,),
+        limits=(Limit("overhead", 3.0, Kind.AT_MOST, 1.5, "ms", 2),),
+        facts=(
+            Fact("the bare SDK server answering the same result", 2.1, "ms"),
+            Fact("overhead beyond that", 0.9, "ms"),
+        ),
+    )
+    note = " ".join(explain([figure]))
+    assert "Figure 4a missed" in note and "3.00 ms" in note and "2.10 ms" in note and "0.90 ms" in note
+
+
 # -- a smoke run ---------------------------------------------------------------------------------
 
 
@@ -413,6 +434,9 @@ def test_the_benchmark_runs_every_figure_once(tmp_path):
     aiohttp_floor = float(memory.split("the floor with an aiohttp request made ")[1].split(" MiB")[0])
     bare_floor = float(memory.split(" | ")[3].split(" ")[0])
     assert aiohttp_floor > bare_floor  # the second reference did load aiohttp and make its request
+    for figure in ("4a", "4b"):
+        row = next(line for line in lines if line.startswith(f"| {figure}. "))
+        assert "the bare SDK server answering the same result " in row and "overhead beyond that " in row
     for figure in ("7a", "7b", "8"):  # answers are not timing: each must be counted right or refused
         row = next(line for line in lines if line.startswith(f"| {figure}. "))
         assert " wrong: " not in row, row
