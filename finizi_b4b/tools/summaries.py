@@ -233,7 +233,7 @@ async def _read_all(
             break
         if read >= MAX_INVOICES:
             raise ToolError(ErrorCode.INVALID_ARGUMENTS, too_many_invoices(None, MAX_INVOICES))
-    groups, names = grouper.final_groups()
+    groups, names = await grouper.final_groups()
     totals: Amounts = {}
     for amounts in groups.values():
         merge(totals, amounts)

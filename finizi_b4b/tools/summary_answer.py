@@ -24,7 +24,7 @@ import anyio.lowlevel
 import attrs
 
 from finizi_b4b.tools.paid import PaymentScope
-from finizi_b4b.tools.summary_read import HOME_CURRENCY, VENDOR_KEYS, Coverage
+from finizi_b4b.tools.summary_read import CHUNK, HOME_CURRENCY, VENDOR_KEYS, Coverage
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge, shown_amount
 
 __all__ = ["LEFT_OUT", "MAX_CURRENCIES", "MAX_LISTED", "Key", "Summary"]
@@ -34,7 +34,6 @@ LEFT_OUT = ("cancelled",)
 MAX_CURRENCIES = 4
 # Groups listed at most when every group is listed (periods, statuses, directions); more are folded.
 MAX_LISTED = 240
-_CHUNK = 2000  # groups ranked or summed between two checkpoints
 _TIME_KEYS = frozenset({"month", "quarter", "year"})
 _NAME_CHARS = 48  # a counterparty's name is cut to this many characters, so that 12 groups stay small
 Key = tuple[str | None, ...]
@@ -50,8 +49,8 @@ def _kept_currencies(amounts: Iterable[Amounts]) -> tuple[list[str], int]:
     for group in amounts:
         for currency, sums in group.items():
             counts[currency] = counts.get(currency, 0) + sums.count
-    ordered = sorted(counts, key=lambda c: (c != HOME_CURRENCY, -counts[c], c)) or [HOME_CURRENCY]
-    return ordered[:MAX_CURRENCIES], max(0, len(ordered) - MAX_CURRENCIES)
+    kept = heapq.nsmallest(MAX_CURRENCIES, counts, key=lambda c: (c != HOME_CURRENCY, -counts[c], c))
+    return kept or [HOME_CURRENCY], max(0, len(counts) - MAX_CURRENCIES)
 
 
 Group = tuple[Key, Amounts]
@@ -147,8 +146,8 @@ class Summary:
             return ordered[:shown], [amounts for _, amounts in ordered[shown:]]
         zero = Decimal(0)
         ranked: list[tuple[tuple[Any, ...], int]] = []
-        for start in range(0, len(items), _CHUNK):
-            for index in range(start, min(start + _CHUNK, len(items))):
+        for start in range(0, len(items), CHUNK):
+            for index in range(start, min(start + CHUNK, len(items))):
                 key, amounts = items[index]
                 totals = [-(amounts[c].total if c in amounts else zero) for c in currencies]
                 ranked.append(((*totals, _none_last(key)), index))
@@ -173,7 +172,7 @@ class Summary:
             others: Amounts = {}
             for done, amounts in enumerate(rest, 1):
                 merge(others, amounts)
-                if done % _CHUNK == 0:
+                if done % CHUNK == 0:
                     await anyio.lowlevel.checkpoint()
             rows.append({"others": len(rest)} | self._amounts(others, currencies))
         return rows

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import anyio.lowlevel
 import attrs
 
 from finizi_b4b.tools.sums import Amounts, Sums
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
     from finizi_b4b.api.models import Invoice, InvoicePage
     from finizi_b4b.tools.paid import PaidBasis
 
-__all__ = ["HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper"]
+__all__ = ["CHUNK", "HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper"]
 
 HOME_CURRENCY = "VND"
+CHUNK = 500  # groups merged, ranked or summed between two checkpoints of the event loop
 # The keys a counterparty can be grouped by, best first.
 VENDOR_KEYS = ("tax_id", "vendor_id", "name")
 
@@ -177,18 +179,21 @@ class Grouper:
                 break
         return best, summed - self._has[best]
 
-    def final_groups(self) -> tuple[dict[tuple[str | None, ...], Amounts], dict[str, str]]:
-        """The groups with each vendor part reduced to the chosen key, and the vendors' names."""
+    async def final_groups(self) -> tuple[dict[tuple[str | None, ...], Amounts], dict[str, str]]:
+        """The groups with each vendor part reduced to the chosen key, and the vendors' names (a
+        checkpoint every :data:`CHUNK` groups: thousands of vendors never hold up the server)."""
         if "vendor" not in self.group_by:
             return self.groups, {}
         at = self.group_by.index("vendor")
         index, _ = self.vendor_key()
         merged: dict[tuple[str | None, ...], Amounts] = {}
-        for key, amounts in self.groups.items():
+        for done, (key, amounts) in enumerate(self.groups.items(), 1):
             value = key[at][index]
             final = (*key[:at], value, *key[at + 1 :])
             into = merged.setdefault(final, {})
             for currency, sums in amounts.items():
                 into.setdefault(currency, Sums()).add(sums)
+            if done % CHUNK == 0:
+                await anyio.lowlevel.checkpoint()
         names = {value: name for (i, value), name in self.names.items() if i == index}
         return merged, names

@@ -56,4 +56,36 @@ async def test_thousands_of_groups_are_ranked_and_summed_a_chunk_at_a_time(monke
 
     monkeypatch.setattr(anyio.lowlevel, "checkpoint", counted)
     await _summary(20_000, currencies=20_000).result(12)
-    assert checkpoints >= 2 * (20_000 // summary_answer._CHUNK) - 1
+    assert checkpoints >= 2 * (20_000 // summary_answer.CHUNK) - 1
+
+
+async def test_vendor_groups_are_merged_to_their_key_a_chunk_at_a_time(monkeypatch) -> None:
+    from finizi_b4b.api.models import Invoice
+    from finizi_b4b.tools.summary_read import CHUNK, Grouper
+
+    grouper = Grouper(("vendor",))
+    page = [
+        Invoice.of(
+            {
+                "id": f"00000000-0000-4000-8000-{n:012d}",
+                "status": "validated",
+                "vendor_id": f"v{n}",
+                "seller_name": f"Người bán {n}",
+                "currency": "VND",
+                "total_amount": 10,
+            }
+        )
+        for n in range(3 * CHUNK)
+    ]
+    assert grouper.add_page(page) == 3 * CHUNK
+    checkpoints = 0
+    real = anyio.lowlevel.checkpoint
+
+    async def counted() -> None:
+        nonlocal checkpoints
+        checkpoints += 1
+        await real()
+
+    monkeypatch.setattr(anyio.lowlevel, "checkpoint", counted)
+    groups, _ = await grouper.final_groups()
+    assert len(groups) == 3 * CHUNK and checkpoints == 3
