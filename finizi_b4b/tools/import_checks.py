@@ -26,9 +26,6 @@ from finizi_b4b.tools.sums import json_amount
 if TYPE_CHECKING:
     from finizi_b4b.api.models import Invoice
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["Existing", "entity_named", "entity_tax_id", "find_existing", "is_entity", "preview_data"]
 
 # How many invoices with the same series and number the duplicate look-up reads at most.

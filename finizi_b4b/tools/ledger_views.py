@@ -39,7 +39,6 @@ LEDGER_COLUMNS = ["date", "entry", "description", "debit", "credit", "balance"]
 VAT_ACCOUNTS = {"1331": ("debit", "purchase"), "33311": ("credit", "sales")}
 _NAME_CHARS = 48
 _TEXT_CHARS = 80
-_TOTALS = {"opening": ("opening_debit", "opening_credit"), "period": ("period_debit", "period_credit")}
 
 
 def _json(value: Decimal | None) -> Any:

@@ -47,8 +47,8 @@ from finizi_b4b.api.fields import DIRECTION_CODES, DIRECTIONS
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call, Handler
 from finizi_b4b.tools.paid import PaymentScope, read_paid
-from finizi_b4b.tools.summary_answer import LEFT_OUT, Key, Summary
-from finizi_b4b.tools.summary_read import HOME_CURRENCY, Grouper
+from finizi_b4b.tools.summary_answer import LEFT_OUT, Summary
+from finizi_b4b.tools.summary_read import HOME_CURRENCY, Grouper, Key
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge
 
 if TYPE_CHECKING:
@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_TOP",
-    "DIRECTION_CODES",
     "GROUP_KEYS",
     "LEFT_OUT",
     "MAX_INVOICES",
@@ -233,11 +232,10 @@ async def _read_all(
             break
         if read >= MAX_INVOICES:
             raise ToolError(ErrorCode.INVALID_ARGUMENTS, too_many_invoices(None, MAX_INVOICES))
-    groups, names = await grouper.final_groups()
+    groups, names, (vendor_key, without_vendor) = await grouper.final_groups()
     totals: Amounts = {}
     for amounts in groups.values():
         merge(totals, amounts)
-    vendor_key, without_vendor = grouper.vendor_key() if "vendor" in group_by else (0, 0)
     return Summary(
         group_by,
         groups,

@@ -24,10 +24,10 @@ import anyio.lowlevel
 import attrs
 
 from finizi_b4b.tools.paid import PaymentScope
-from finizi_b4b.tools.summary_read import CHUNK, HOME_CURRENCY, VENDOR_KEYS, Coverage
+from finizi_b4b.tools.summary_read import CHUNK, HOME_CURRENCY, VENDOR_KEYS, Coverage, Key
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge, shown_amount
 
-__all__ = ["LEFT_OUT", "MAX_CURRENCIES", "MAX_LISTED", "Key", "Summary"]
+__all__ = ["LEFT_OUT", "MAX_CURRENCIES", "MAX_LISTED", "Summary"]
 
 # Statuses whose invoices are not money, left out unless a status is asked for (as the statistics do).
 LEFT_OUT = ("cancelled",)
@@ -36,7 +36,6 @@ MAX_CURRENCIES = 4
 MAX_LISTED = 240
 _TIME_KEYS = frozenset({"month", "quarter", "year"})
 _NAME_CHARS = 48  # a counterparty's name is cut to this many characters, so that 12 groups stay small
-Key = tuple[str | None, ...]
 
 
 def _short(name: str) -> str:
@@ -51,9 +50,6 @@ def _kept_currencies(amounts: Iterable[Amounts]) -> tuple[list[str], int]:
             counts[currency] = counts.get(currency, 0) + sums.count
     kept = heapq.nsmallest(MAX_CURRENCIES, counts, key=lambda c: (c != HOME_CURRENCY, -counts[c], c))
     return kept or [HOME_CURRENCY], max(0, len(counts) - MAX_CURRENCIES)
-
-
-Group = tuple[Key, Amounts]
 
 
 def _none_last(key: Key) -> tuple[Any, ...]:

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from finizi_b4b.api.models import Invoice, InvoicePage
     from finizi_b4b.tools.paid import PaidBasis
 
-__all__ = ["CHUNK", "HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper"]
+__all__ = ["CHUNK", "HOME_CURRENCY", "VENDOR_KEYS", "Coverage", "Grouper", "Key"]
 
 HOME_CURRENCY = "VND"
+Key = tuple[str | None, ...]
 CHUNK = 500  # groups merged, ranked or summed between two checkpoints of the event loop
 # The keys a counterparty can be grouped by, best first.
 VENDOR_KEYS = ("tax_id", "vendor_id", "name")
@@ -179,14 +180,16 @@ class Grouper:
                 break
         return best, summed - self._has[best]
 
-    async def final_groups(self) -> tuple[dict[tuple[str | None, ...], Amounts], dict[str, str]]:
-        """The groups with each vendor part reduced to the chosen key, and the vendors' names (a
-        checkpoint every :data:`CHUNK` groups: thousands of vendors never hold up the server)."""
+    async def final_groups(self) -> tuple[dict[Key, Amounts], dict[str, str], tuple[int, int]]:
+        """The groups with each vendor part reduced to the chosen key, the vendors' names, and
+        :meth:`vendor_key` ((0, 0) without a vendor grouping). A checkpoint every :data:`CHUNK`
+        groups: thousands of vendors never hold up the server."""
         if "vendor" not in self.group_by:
-            return self.groups, {}
+            return self.groups, {}, (0, 0)
         at = self.group_by.index("vendor")
-        index, _ = self.vendor_key()
-        merged: dict[tuple[str | None, ...], Amounts] = {}
+        chosen = self.vendor_key()
+        index = chosen[0]
+        merged: dict[Key, Amounts] = {}
         for done, (key, amounts) in enumerate(self.groups.items(), 1):
             value = key[at][index]
             final = (*key[:at], value, *key[at + 1 :])
@@ -196,4 +199,4 @@ class Grouper:
             if done % CHUNK == 0:
                 await anyio.lowlevel.checkpoint()
         names = {value: name for (i, value), name in self.names.items() if i == index}
-        return merged, names
+        return merged, names, chosen

@@ -87,5 +87,5 @@ async def test_vendor_groups_are_merged_to_their_key_a_chunk_at_a_time(monkeypat
         await real()
 
     monkeypatch.setattr(anyio.lowlevel, "checkpoint", counted)
-    groups, _ = await grouper.final_groups()
+    groups, _, _ = await grouper.final_groups()
     assert len(groups) == 3 * CHUNK and checkpoints == 3

@@ -106,7 +106,6 @@ from finizi_b4b.tools.messages.session import (
 )
 from finizi_b4b.tools.messages.summaries import (
     ALL_TIME_STATISTICS,
-    batch_paths_invalid,
     batch_summary,
     confirm_create,
     confirm_import,
@@ -145,7 +144,6 @@ __all__ = [
     "VAT_NAMES_UNREAD",
     "account_not_found",
     "argument_problem",
-    "batch_paths_invalid",
     "batch_summary",
     "branch_fallback",
     "breach",

@@ -25,6 +25,13 @@ _SUBJECTS = {
     "invoice_import": "The invoice import into entity {0}",
     "vendor": "Vendor {0} of entity {1}",
     "vendor_tax_id": "Vendor with tax id {0} in entity {1}",
+    "tax_report": "The tax report request of entity {0}",
+    "job": "The report job {0}",
+    "trial_balance": "The trial balance of entity {0}",
+    "general_ledger": "The general ledger of account {0} in entity {1}",
+    "company": "The registry's record of tax id {0} (entity {1})",
+    "invoice_payments": "The payments of invoice {0} of entity {1}",
+    "payment": "The payment of invoice {0} of entity {1}",
 }
 _MALFORMED = {
     "not_object": "expected an object, got {got}",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from finizi_b4b.api.errors import ApiError
 from finizi_b4b.api.money import amount_text
-from finizi_b4b.tools.messages.api_errors import _SUBJECTS, _said
+from finizi_b4b.tools.messages.api_errors import _said
 from finizi_b4b.tools.messages.summaries import _dotted, _entity_words
 
 if TYPE_CHECKING:
@@ -15,13 +15,6 @@ if TYPE_CHECKING:
     from finizi_b4b.tools.paid import PaidBasis, PaymentScope
 
 
-_SUBJECTS.update(
-    {
-        "company": "The registry's record of tax id {0} (entity {1})",
-        "invoice_payments": "The payments of invoice {0} of entity {1}",
-        "payment": "The payment of invoice {0} of entity {1}",
-    }
-)
 _OTHERS_TEXT = " The name and address are the registry's data, written by others."
 
 

@@ -5,17 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from finizi_b4b.errors import ToolError
-from finizi_b4b.tools.messages.api_errors import _SUBJECTS
 from finizi_b4b.tools.messages.summaries import _entity_words
 
-_SUBJECTS.update(
-    {
-        "tax_report": "The tax report request of entity {0}",
-        "job": "The report job {0}",
-        "trial_balance": "The trial balance of entity {0}",
-        "general_ledger": "The general ledger of account {0} in entity {1}",
-    }
-)
 REPORT_NAMES = {"vat": "VAT report", "pit": "PIT report", "cit": "CIT report", "bctc": "financial statements"}
 
 

@@ -21,7 +21,7 @@ def half_configured(missing: str) -> str:
     return (
         f"{given} is set in this server's configuration but {missing} is not, so the server cannot sign in. "
         f"Add {missing} to the env block of this server in the MCP client's configuration (or enter it in "
-        "the bundle's settings) and restart the client. Never ask the user for the password in the chat."
+        "the bundle's settings) and restart the client." + _NEVER_ASK
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from finizi_b4b.tools.messages.api_errors import _names, invalid_arguments
+from finizi_b4b.tools.messages.api_errors import _names
 
 if TYPE_CHECKING:
     from finizi_b4b.einvoice_xml import ParsedInvoice
@@ -21,11 +21,6 @@ def too_many_invoices(matching: int | None, cap: int) -> str:
         "was made. Narrow the question (a shorter date_from..date_to period, a direction, status or "
         "vendor_id) and combine the answers, e.g. one call per quarter."
     )
-
-
-def batch_paths_invalid(problems: list[str]) -> str:
-    """Why a batch was refused before any file was read."""
-    return invalid_arguments(problems) + ". Nothing was read or uploaded."
 
 
 def batch_summary(files: int, counts: dict[str, int], preview: bool) -> str:
