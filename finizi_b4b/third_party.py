@@ -23,15 +23,13 @@ from finizi_b4b.api.instructions import any_instruction_like, instruction_like
 
 __all__ = ["FREE_TEXT", "MAX_WARNINGS", "NOTES", "flag", "lock_down"]
 
-# Fields whose text was written by someone else (an invoice issuer, a vendor, whoever named a product).
-FREE_TEXT = frozenset(
-    {
-        "seller_name", "buyer_name", "seller_address", "buyer_address", "vendor_name", "name", "address",
-        "description", "notes", "note", "memo", "remarks", "remark", "comment", "comments",
-    }
-)  # fmt: skip
 # Free text beyond names: withheld in lockdown unless asked for.
 NOTES = frozenset({"notes", "note", "memo", "remarks", "remark", "comment", "comments"})
+# Fields whose text was written by someone else (an invoice issuer, a vendor, whoever named a product).
+FREE_TEXT = NOTES | {
+    "seller_name", "buyer_name", "seller_address", "buyer_address", "vendor_name", "name", "address",
+    "description",
+}  # fmt: skip
 MAX_WARNINGS = 20
 _NAME_CHARS = 80  # a line description in lockdown: the product name it starts with, at most this long
 _RECORD_KEYS = ("id", "invoice_id", "vendor", "file")

@@ -33,6 +33,7 @@ __all__ = [
     "number",
     "percent",
     "text",
+    "trimmed",
 ]
 
 API = "/api/v1"
@@ -53,6 +54,11 @@ def is_id(value: Any) -> bool:
 def text(value: Any) -> str | None:
     """A string as sent, or None."""
     return value if type(value) is str else None
+
+
+def trimmed(value: Any) -> str | None:
+    """A string without the spaces around it, or None (not a string, or nothing but spaces)."""
+    return value.strip() or None if type(value) is str else None
 
 
 def count(value: Any) -> int | None:

@@ -118,14 +118,12 @@ class Invoice(Identified):
 
     @property
     def status(self) -> str | None:
-        value = fields.text(self.raw.get("status"))
-        return value.strip() or None if value is not None else None
+        return fields.trimmed(self.raw.get("status"))
 
     @property
     def currency(self) -> str | None:
         """The currency as sent (None when the API sent none; the contract assumes VND then)."""
-        value = fields.text(self.raw.get("currency"))
-        return value.strip() or None if value is not None else None
+        return fields.trimmed(self.raw.get("currency"))
 
     @property
     def net(self) -> Decimal | None:
@@ -141,9 +139,8 @@ class Invoice(Identified):
 
     def party(self, side: str) -> Party:
         """The ``seller`` or ``buyer`` as the answer names it."""
-        tax_id = fields.text(self.raw.get(f"{side}_tax_id"))
-        name = fields.text(self.raw.get(f"{side}_name"))
-        return Party(tax_id.strip() or None if tax_id else None, name.strip() or None if name else None)
+        raw = self.raw
+        return Party(fields.trimmed(raw.get(f"{side}_tax_id")), fields.trimmed(raw.get(f"{side}_name")))
 
     @property
     def vendor_id(self) -> str | None:
@@ -152,8 +149,7 @@ class Invoice(Identified):
 
     @property
     def vendor_name(self) -> str | None:
-        value = fields.text(self.raw.get("vendor_name"))
-        return value.strip() or None if value else None
+        return fields.trimmed(self.raw.get("vendor_name"))
 
     def counterparty(self, direction: Direction | None = None) -> tuple[str | None, str | None, str | None]:
         """The other party's tax id, the API's vendor id and the name: the seller of a purchase, the

@@ -34,11 +34,6 @@ __all__ = ["MAX_PAYMENTS_PAGE", "InvoicePayments", "Payment", "PaymentCalls", "P
 MAX_PAYMENTS_PAGE = 100
 
 
-def _text(value: Any) -> str | None:
-    found = fields.text(value)
-    return found.strip() or None if found is not None else None
-
-
 def _id(value: Any) -> str | None:
     return str(value) if fields.is_id(value) else None
 
@@ -60,7 +55,7 @@ class Payment(Record):
 
     @property
     def status(self) -> str | None:
-        return _text(self.raw.get("status"))
+        return fields.trimmed(self.raw.get("status"))
 
     @property
     def cancelled(self) -> bool:
@@ -106,7 +101,7 @@ class PaymentMade(Record):
 
     @property
     def invoice_status(self) -> str | None:
-        return _text(self.raw.get("invoice_status"))
+        return fields.trimmed(self.raw.get("invoice_status"))
 
     @property
     def outstanding_amount(self) -> Decimal | None:

@@ -124,10 +124,6 @@ class Page(Record, Generic[R]):
         return fields.count(self.raw.get("page"))
 
     @property
-    def per_page(self) -> int | None:
-        return fields.count(self.raw.get("per_page", self.raw.get("page_size")))
-
-    @property
     def pages(self) -> int | None:
         return fields.count(self.raw.get("pages"))
 

@@ -27,11 +27,6 @@ def company_subject(tax_id: str, entity_id: str) -> Subject:
     return Subject("company", (tax_id, entity_id))
 
 
-def _text(value: Any) -> str | None:
-    found = fields.text(value)
-    return found.strip() or None if found is not None else None
-
-
 @attrs.frozen
 class Company(Record):
     """The registry's record of one company (or branch)."""
@@ -40,15 +35,11 @@ class Company(Record):
 
     @property
     def name(self) -> str | None:
-        return _text(self.raw.get("name"))
+        return fields.trimmed(self.raw.get("name"))
 
     @property
     def address(self) -> str | None:
-        return _text(self.raw.get("address"))
-
-    @property
-    def tax_code(self) -> str | None:
-        return _text(self.raw.get("tax_code"))
+        return fields.trimmed(self.raw.get("address"))
 
     @property
     def is_branch(self) -> bool | None:
@@ -56,7 +47,7 @@ class Company(Record):
 
     @property
     def parent_tax_code(self) -> str | None:
-        return _text(self.raw.get("parent_tax_code"))
+        return fields.trimmed(self.raw.get("parent_tax_code"))
 
 
 class RegistryCalls:

@@ -176,10 +176,6 @@ class TrialBalance(Record):
         return balance
 
     @property
-    def shape(self) -> str:
-        return "accounts" if "accounts" in self.raw else "items"
-
-    @property
     def rows(self) -> list[BalanceRow]:
         return [BalanceRow(row) for row in self.raw.get("accounts", self.raw.get("items"))]
 
