@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.answers import PURCHASE, SALES, Ask, Question, Setting, invoices_of, pick, quarter, year
+from bench.questions import by_key, groups, others_total
 
 __all__ = ["BOOKS_QUESTIONS"]
 
@@ -85,10 +86,9 @@ async def unpaid_by_vendor(ask: Ask, s: Setting) -> Any:
     arguments = {"direction": "purchase", "payment_status": "unpaid", "group_by": ["vendor"], "top": TOP}
     summary = await ask("summarize_invoices", {"entity_id": s.entity_id, **arguments})
     data = summary["data"]
-    rows = [row for row in data["groups"] if "others" not in row]
     return {
-        "top": [[row["vendor"], row["count"], row["total"]] for row in rows],
-        "others": sum(row["total"] for row in data["groups"] if "others" in row),
+        "top": [[row["vendor"], row["count"], row["total"]] for row in groups(summary)],
+        "others": others_total(summary),
         "count": data["totals"]["count"],
         "total": data["totals"]["total"],
         "basis": data["payment_basis"],
@@ -127,10 +127,8 @@ def unconfirmed_suppliers_expected(state: Any, s: Setting) -> Any:
     bought = invoices_of(state, s, direction=PURCHASE, **year(s.year))
 
     def vat_of(tax_ids: tuple[str, ...]) -> list[list[Any]]:
-        found: dict[str, int] = {}
-        for inv in bought:
-            if inv["seller_tax_id"] in tax_ids:
-                found[inv["seller_tax_id"]] = found.get(inv["seller_tax_id"], 0) + inv["total_tax_amount"]
+        theirs = [inv for inv in bought if inv["seller_tax_id"] in tax_ids]
+        found = by_key(theirs, lambda inv: inv["seller_tax_id"], "total_tax_amount")
         return sorted([tax_id, vat] for tax_id, vat in found.items())
 
     return {"unknown": vat_of(state.unregistered_tax_ids), "renamed": vat_of(state.renamed_tax_ids)}

@@ -114,6 +114,11 @@ async def _listed(env: dict[str, str]) -> tuple[int, list[str]]:
         result = await peer.request("tools/list")
     finally:
         await peer.close()
+    return _size_and_names(result)
+
+
+def _size_and_names(result: dict[str, Any]) -> tuple[int, list[str]]:
+    """The size of a tools/list result as compact UTF-8 JSON, and the names it lists."""
     size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode())
     return size, sorted(tool["name"] for tool in result["tools"])
 
@@ -145,14 +150,12 @@ async def tools_list(reps: int, env: dict[str, str]) -> list[Figure]:
     every = sorted(load_definitions())
     default = sorted(name for name in every if TOOLS[name].toolset in DEFAULT_TOOLSETS)
     size_all, listed_all = await _listed({**env, "FINIZI_B4B_TOOLSETS": "all"})
-    peer = await StdioPeer.spawn(SERVER, {k: v for k, v in env.items() if k != "FINIZI_B4B_TOOLSETS"})
+    peer = await StdioPeer.spawn(SERVER, env)  # the default toolsets: child_env passes no FINIZI_B4B_TOOLSETS
     floor = await StdioPeer.spawn(FLOOR, floor_env())
     try:
         await peer.initialize()
         await floor.initialize()
-        result = await peer.request("tools/list")
-        size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode())
-        listed = sorted(tool["name"] for tool in result["tools"])
+        size, listed = _size_and_names(await peer.request("tools/list"))
         ours, theirs = [], []
         for _ in range(reps):
             theirs.append(await timed(lambda: floor.request("tools/list")))

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import time
 from typing import Any
 
@@ -34,7 +33,7 @@ import attrs
 from bench.figures import Check, Fact, Figure, Kind, Limit
 from bench.measure_process import SERVER
 from bench.sandbox_proc import Direct, SandboxProcess
-from bench.stdio import StdioPeer, ToolCallFailed, cpu_seconds, expect_success, result_text
+from bench.stdio import StdioPeer, ToolCallFailed, cpu_seconds, error_body, expect_success, result_text
 from finizi_b4b.errors import ErrorCode
 
 __all__ = [
@@ -202,14 +201,6 @@ async def scale_figures(sandbox: SandboxProcess, warm_entity: str, sizes: tuple[
     return [scale_figure(small, "7a", None), scale_figure(large, "7b", small)]
 
 
-def _error_of(result: dict[str, Any]) -> dict[str, Any]:
-    try:
-        body = json.loads(result_text(result))
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
 async def deadline_figure(sandbox: SandboxProcess, count: int = DEADLINE_INVOICES) -> Figure:
     """8: a summary of ``count`` invoices whose pages each take a second, against a 3 s deadline."""
     direct = Direct(sandbox.url)
@@ -232,7 +223,7 @@ async def deadline_figure(sandbox: SandboxProcess, count: int = DEADLINE_INVOICE
     finally:
         await peer.close()
         await direct.close()
-    body = _error_of(result)
+    body = error_body(result)
     wanted = ErrorCode.BACKEND_TIMEOUT.value
     refused = (
         bool(result.get("isError")) and body.get("code") == wanted and "time limit" in body.get("error", "")

@@ -16,6 +16,7 @@ from bench.measure_scale import (
     GROWTH_SLACK,
     PAGE_DELAY_S,
     PING_BUDGET_S,
+    PING_EVERY_S,
     SCALE_DEADLINE_S,
 )
 
@@ -158,11 +159,11 @@ def scale_section(figures: list[Figure]) -> list[str]:
         "just before the call. Memory must grow linearly: the growth per invoice at the larger size may be "
         f"at most {GROWTH_SLACK:g}x the growth per invoice at the smaller one (a cost quadratic in the "
         "invoices would raise it as many times as the invoices grow). Meanwhile `tools/list` is sent every "
-        f"50 ms; the longest wait for its answer may be at most {PING_BUDGET_S:g} s. The time is not held "
-        "to a budget: every list page the sandbox serves carries the sums over all the matching invoices "
-        "per currency, as many as there are invoices here, so both the sandbox's work and the bytes the "
-        "server reads per page grow with the invoices, and the time with their square (the sandbox's CPU "
-        "is shown beside the server's).",
+        f"{PING_EVERY_S * 1000:g} ms; the longest wait for its answer may be at most {PING_BUDGET_S:g} s. "
+        "The time is not held to a budget: every list page the sandbox serves carries the sums over all the "
+        "matching invoices per currency, as many as there are invoices here, so both the sandbox's work and "
+        "the bytes the server reads per page grow with the invoices, and the time with their square (the "
+        "sandbox's CPU is shown beside the server's).",
         "",
         f"8: the call's deadline at {DEADLINE_S} s and every list page answered after {PAGE_DELAY_S:g} s "
         "(a sandbox fault with a delay): the answer must be the error saying the summary could not finish "

@@ -22,6 +22,7 @@ __all__ = [
     "child_env",
     "cpu_seconds",
     "end_process",
+    "error_body",
     "expect_success",
     "result_text",
     "time_to_initialize",
@@ -63,14 +64,19 @@ def expect_success(result: dict[str, Any], tool: str) -> dict[str, Any]:
     """
     if not result.get("isError"):
         return result["structuredContent"]
-    text = result_text(result)
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and "error" in body:
+    body = error_body(result)
+    if "error" in body:
         raise ToolCallFailed(f"{tool} failed: {body.get('code', 'error')}: {body['error']}")
-    raise ToolCallFailed(f"{tool} failed: {text or 'an error result without text'}")
+    raise ToolCallFailed(f"{tool} failed: {result_text(result) or 'an error result without text'}")
+
+
+def error_body(result: dict[str, Any]) -> dict[str, Any]:
+    """The JSON object of a result's text (an error's ``success``, ``error`` and ``code``), or {}."""
+    try:
+        body = json.loads(result_text(result))
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def cpu_seconds(pid: int) -> float:

@@ -56,6 +56,7 @@ DESCRIBED: dict[str, str] = {
 }
 # Folders listed in full, in this order; everything else is a described folder or a top-level file.
 _TREES = ("finizi_b4b/", "bench/", "bundle/", "schemas/", "docs/", "tests/")
+_HIDDEN_TOPS = (".github/", ".ci/")  # folders whose files the tree lists at the top level
 # Folders of tests/integration whose files are shown by their folder's line only.
 _COLLAPSED = (
     "tests/integration/hostile/",
@@ -153,15 +154,19 @@ def _entries(root: Path, top: str, files: list[str]) -> list[str]:
     return lines
 
 
-def render(root: Path) -> str:
+def _files(root: Path) -> list[str]:
+    return [f for f in tracked_files(root) if "__pycache__" not in f]
+
+
+def render(root: Path, files: list[str] | None = None) -> str:
     """The tree, as the block between the markers (the markers not included)."""
-    files = [f for f in tracked_files(root) if "__pycache__" not in f]
+    files = _files(root) if files is None else files
     lines: list[str] = []
     for top in _TREES:
         if any(f.startswith(top) for f in files):
             lines += _entries(root, top, files)
     for file in files:
-        top_level = "/" not in file or file.startswith((".github/", ".ci/"))
+        top_level = "/" not in file or file.startswith(_HIDDEN_TOPS)
         if top_level and not file.startswith(_TREES):
             lines.append(_line(0, file, _words(root, file)))
     return "\n".join(
@@ -182,13 +187,13 @@ def render(root: Path) -> str:
 def uncovered(root: Path) -> list[str]:
     """What the tree cannot say: tracked files outside every folder it lists, and lines without words
     (a module without a docstring, a file with no description)."""
-    files = [f for f in tracked_files(root) if "__pycache__" not in f]
+    files = _files(root)
     problems = [
         f"{file}: in no folder the tree lists"
         for file in files
-        if "/" in file and not file.startswith((*_TREES, ".github/", ".ci/"))
+        if "/" in file and not file.startswith((*_TREES, *_HIDDEN_TOPS))
     ]
-    for line in render(root).splitlines():
+    for line in render(root, files).splitlines():
         name = line.strip()
         if name and " " not in name and not name.startswith("```"):
             problems.append(f"{name}: no words for it (a docstring, or an entry in DESCRIBED)")

@@ -58,11 +58,9 @@ def input_schema(ctx: Context, path: Path, schema: dict[str, Any]) -> Iterator[P
 def bounds(ctx: Context, path: Path, where: str, sub: dict[str, Any]) -> Iterator[Problem]:
     """Every input string and array is bounded, so that validation time is too; a string bounded by its
     format or pattern carries no maxLength besides."""
-    from finizi_b4b.validation import is_id_schema
+    from finizi_b4b.validation import FORMAT_BOUNDS, PATTERN_BOUNDS, is_id_schema
 
     named = kinds(sub)
-    from finizi_b4b.validation import FORMAT_BOUNDS, PATTERN_BOUNDS
-
     implied = sub.get("pattern") in PATTERN_BOUNDS or sub.get("format") in FORMAT_BOUNDS
     if "string" in named and implied and "maxLength" in sub and not is_id_schema(sub):
         yield ctx.problem(
