@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 import attrs
 
+from finizi_b4b.api.fields import TAX_ID
 from finizi_b4b.paths import is_text
 from finizi_b4b.validation import ID_PATTERN, whole_value
 
@@ -26,7 +27,6 @@ __all__ = ["MAX_COMPANY", "Company", "company_of", "company_problem", "fold", "o
 MAX_COMPANY = 200
 TIMEOUT = 10.0  # seconds to read the companies, for a completion or a prompt
 _ID = re.compile(whole_value(ID_PATTERN))
-_TAX_ID = re.compile(r"[0-9]{10,14}(-[0-9]{3})?")
 _OFFERED = re.compile(r"\(MST ([0-9]{10,14}(?:-[0-9]{3})?)\)\Z")
 _SHOWN = 5  # candidates named when several companies match
 
@@ -75,7 +75,7 @@ def matches(typed: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     name, else by a part of it (case and accents aside)."""
     typed = typed.strip()
     shown = _OFFERED.search(typed)
-    tax_id = shown.group(1) if shown else typed if _TAX_ID.fullmatch(typed) else None
+    tax_id = shown.group(1) if shown else typed if TAX_ID.fullmatch(typed) else None
     if tax_id:
         found = [i for i in items if str(i.get("tax_id") or "").strip() == tax_id]
         if found:

@@ -13,6 +13,7 @@ the direction codes of an invoice (0 purchase, 1 sales).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -22,6 +23,7 @@ __all__ = [
     "API",
     "DIRECTIONS",
     "DIRECTION_CODES",
+    "TAX_ID",
     "Direction",
     "amount",
     "count",
@@ -42,6 +44,10 @@ Direction = Literal["purchase", "sales"]
 DIRECTIONS: dict[int, Direction] = {0: "purchase", 1: "sales"}
 """An invoice's ``direction`` as the API codes it."""
 DIRECTION_CODES: dict[Direction, int] = {word: code for code, word in DIRECTIONS.items()}
+
+
+TAX_ID = re.compile(r"[0-9]{10,14}(-[0-9]{3})?")
+"""A tax id (MST) as a whole string matches it: 10 to 14 digits, then a branch's ``-NNN`` or nothing."""
 
 
 def is_id(value: Any) -> bool:

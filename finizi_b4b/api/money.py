@@ -21,6 +21,7 @@ __all__ = [
     "MAX_DECIMALS",
     "AmountOutOfRange",
     "amount_json",
+    "amount_json_or_none",
     "amount_text",
     "in_range",
     "read_amount",
@@ -90,6 +91,11 @@ def amount_json(value: Decimal) -> int | str:
     if value == value.to_integral_value():
         return int(value)
     return format(value.normalize(), "f")
+
+
+def amount_json_or_none(value: Decimal | None) -> int | str | None:
+    """:func:`amount_json`, with None (an amount not sent) kept as None."""
+    return None if value is None else amount_json(value)
 
 
 def amount_text(value: Decimal) -> str:

@@ -15,7 +15,6 @@ as ``not_checked`` with the reason, never dropped.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ import anyio
 import attrs
 
 from finizi_b4b.api.errors import ApiError, BackendTimeout, NotFound
-from finizi_b4b.api.fields import DIRECTION_CODES
+from finizi_b4b.api.fields import DIRECTION_CODES, TAX_ID
 from finizi_b4b.api.money import amount_json
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call, Handler
@@ -43,7 +42,6 @@ PAGE_SIZE = 200
 MAX_INVOICES = 20_000
 SHOWN_IDS = 5  # invoice ids shown per supplier, newest first
 _NAME_CHARS = 100
-_TAX_ID = re.compile(r"[0-9]{10,14}(-[0-9]{3})?")
 
 
 def _short(name: str | None) -> str | None:
@@ -326,7 +324,7 @@ class RegistryTools(Handler):
                 supplier.reason = "vendor_not_found"
                 return
             tax_id = (vendor.tax_id or "").strip()
-            if _TAX_ID.fullmatch(tax_id):
+            if TAX_ID.fullmatch(tax_id):
                 supplier.tax_id = tax_id
             else:
                 supplier.reason = "no_tax_id"

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from finizi_b4b.api.errors import NotFound, Reason, Subject
+from finizi_b4b.api.money import amount_json
 from finizi_b4b.einvoice_xml import InvoiceIdentity, ParsedInvoice, Party
-from finizi_b4b.tools.sums import json_amount
 
 if TYPE_CHECKING:
     from finizi_b4b.api.models import Invoice
@@ -168,9 +168,9 @@ def preview_data(parsed: ParsedInvoice, direction: str | None, existing: Existin
         "seller": _party(parsed.seller),
         "buyer": _party(parsed.buyer),
         "currency": parsed.currency,
-        "total_amount_before_tax": json_amount(parsed.total_before_tax),
-        "total_tax_amount": json_amount(parsed.total_tax),
-        "total_amount": json_amount(parsed.total),
+        "total_amount_before_tax": amount_json(parsed.total_before_tax),
+        "total_tax_amount": amount_json(parsed.total_tax),
+        "total_amount": amount_json(parsed.total),
         "line_count": len(parsed.lines),
         "exists": None if existing is not None and not existing.certain else existing is not None,
         "existing_invoice_id": existing.invoice_id if existing is not None else None,

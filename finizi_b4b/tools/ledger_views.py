@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from finizi_b4b.api import fields
-from finizi_b4b.api.money import amount_json
+from finizi_b4b.api.money import amount_json, amount_json_or_none
 from finizi_b4b.api.untrusted import quote
 
 if TYPE_CHECKING:
@@ -41,10 +41,6 @@ _NAME_CHARS = 48
 _TEXT_CHARS = 80
 
 
-def _json(value: Decimal | None) -> Any:
-    return None if value is None else amount_json(value)
-
-
 def _leaves(rows: list[BalanceRow]) -> list[BalanceRow]:
     codes = [row.code for row in rows if row.code]
 
@@ -63,7 +59,7 @@ def trial_balance_data(balance: TrialBalance) -> tuple[dict[str, Any], int]:
         if name and len(name) > _NAME_CHARS:
             name = name[: _NAME_CHARS - 1].rstrip() + "…"
         figures = (row.opening, row.debit, row.credit, row.closing)
-        shown.append([row.code, name, *(_json(value) for value in figures)])
+        shown.append([row.code, name, *(amount_json_or_none(value) for value in figures)])
     leaves = _leaves(rows)
     lacking = sum(1 for row in leaves if None in (row.opening, row.debit, row.credit, row.closing))
     sums = {
@@ -121,7 +117,7 @@ def vat_accounts(balance: TrialBalance, sides: dict[str, InvoiceSide]) -> dict[s
         tax = sides[direction].sums(BOOKED).tax
         # A row without the figure says nothing; an account not listed has had no movement.
         agrees = None if row is not None and booked is None else (booked or Decimal(0)) == tax
-        found[code] = {side: _json(booked), "invoice_tax": amount_json(tax), "agrees": agrees}
+        found[code] = {side: amount_json_or_none(booked), "invoice_tax": amount_json(tax), "agrees": agrees}
     return found
 
 
@@ -133,9 +129,9 @@ def _line(line: Any) -> list[Any]:
         date[:10] if date else None,
         str(entry) if type(entry) in (str, int) else None,
         quote(text, _TEXT_CHARS) if text else None,
-        _json(line.amount("debit")),
-        _json(line.amount("credit")),
-        _json(line.amount("balance")),
+        amount_json_or_none(line.amount("debit")),
+        amount_json_or_none(line.amount("credit")),
+        amount_json_or_none(line.amount("balance")),
     ]
 
 

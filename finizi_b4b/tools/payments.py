@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from finizi_b4b.api.errors import Conflict, ValidationFailed
-from finizi_b4b.api.money import amount_json
+from finizi_b4b.api.money import amount_json, amount_json_or_none
 from finizi_b4b.api.untrusted import quote
 from finizi_b4b.errors import ErrorCode, ToolError
 from finizi_b4b.tools.base import Call, Handler
@@ -46,10 +46,6 @@ def invoice_label(invoice: Invoice) -> str:
     return f"id {invoice.id}"
 
 
-def _json(value: Decimal | None) -> int | str | None:
-    return None if value is None else amount_json(value)
-
-
 def _wire_amount(value: Any) -> int | float:
     exact = Decimal(str(value))
     return int(exact) if exact == exact.to_integral_value() else float(exact)
@@ -62,9 +58,9 @@ def _figures(invoice: Invoice, answer: InvoicePayments) -> dict[str, Any]:
     total = invoice.total
     left = total - paid.amount if total is not None and paid.amount is not None else None
     data: dict[str, Any] = {
-        "total": _json(total),
-        "paid": _json(paid.amount),
-        "outstanding": _json(left),
+        "total": amount_json_or_none(total),
+        "paid": amount_json_or_none(paid.amount),
+        "outstanding": amount_json_or_none(left),
         "payment_status": payment_status(total, paid.amount),
         "basis": "payments",
     }
@@ -155,7 +151,7 @@ class PaymentTools(Handler):
         if made.invoice_status is not None or made.outstanding_amount is not None:
             data |= {
                 "invoice_status": made.invoice_status,
-                "outstanding": _json(made.outstanding_amount),
+                "outstanding": amount_json_or_none(made.outstanding_amount),
                 "basis": "answer",
             }
         else:  # the answer says nothing of the invoice: its payments do

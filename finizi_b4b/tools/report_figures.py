@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from finizi_b4b.api.fields import DIRECTION_CODES
-from finizi_b4b.api.money import amount_json
+from finizi_b4b.api.money import amount_json, amount_json_or_none
 from finizi_b4b.api.records import Record
 from finizi_b4b.tools.summaries import summarize
 from finizi_b4b.tools.summary_read import HOME_CURRENCY
@@ -61,10 +61,6 @@ def period_days(period: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, first_month, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
 
 
-def _json(value: Decimal | None) -> Any:
-    return None if value is None else amount_json(value)
-
-
 # -- the report's own figures --------------------------------------------------------------------------
 
 
@@ -89,7 +85,7 @@ def vat_figures(result: Record) -> tuple[dict[str, Any], list[str], list[str]] |
         shown: dict[str, Any] = {}
         for field, label in (("amount", "amount"), ("tax_amount", "tax")):
             value = part.amount(field)
-            shown[label] = _json(value)
+            shown[label] = amount_json_or_none(value)
             if value is None:
                 missing.append(f"{side}.{field}")
         count = part.get("invoice_count")
@@ -98,13 +94,16 @@ def vat_figures(result: Record) -> tuple[dict[str, Any], list[str], list[str]] |
         rates = _rates(part)
         if rates is not None:
             if 0 < len(rates) <= _MAX_RATES:
-                shown["by_rate"] = {r: {"amount": _json(a), "tax": _json(t)} for r, (a, t) in rates.items()}
+                shown["by_rate"] = {
+                    r: {"amount": amount_json_or_none(a), "tax": amount_json_or_none(t)}
+                    for r, (a, t) in rates.items()
+                }
             tax = part.amount("tax_amount")
             if tax is not None and sum((t for _, t in rates.values()), Decimal(0)) != tax:
                 inconsistent.append(f"{side}.by_rate")
         figures[side] = shown
     payable = result.amount("payable")
-    figures["payable"] = _json(payable)
+    figures["payable"] = amount_json_or_none(payable)
     if payable is None:
         missing.append("payable")
     else:
@@ -234,7 +233,11 @@ def compare(reported: Decimal | None, side: InvoiceSide, field: str) -> dict[str
     ``drafts`` (the difference is exactly the drafts, which a report does not declare) or ``differs``."""
     kept, drafts = side.kept, side.drafts
     invoices, in_drafts = getattr(kept, field), getattr(drafts, field)
-    row: dict[str, Any] = {"report": _json(reported), "invoices": amount_json(invoices), "count": kept.count}
+    row: dict[str, Any] = {
+        "report": amount_json_or_none(reported),
+        "invoices": amount_json(invoices),
+        "count": kept.count,
+    }
     if drafts.count:
         row["drafts"] = {"count": drafts.count, field: amount_json(in_drafts)}
     if reported is None:

@@ -23,9 +23,10 @@ from typing import Any
 import anyio.lowlevel
 import attrs
 
+from finizi_b4b.api.money import amount_text
 from finizi_b4b.tools.paid import PaymentScope
 from finizi_b4b.tools.summary_read import CHUNK, HOME_CURRENCY, VENDOR_KEYS, Coverage, Key
-from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge, shown_amount
+from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge
 
 __all__ = ["LEFT_OUT", "MAX_CURRENCIES", "MAX_LISTED", "Summary"]
 
@@ -231,7 +232,7 @@ class Summary:
             return ""
         statuses = " or ".join(self.left_out)
         kept, _ = _kept_currencies([self.excluded or {}])
-        money_out = " and ".join(f"{shown_amount(self.excluded[c].total)} {c}" for c in kept)
+        money_out = " and ".join(f"{amount_text(self.excluded[c].total)} {c}" for c in kept)
         return (
             f" {count} {statuses} invoice{'s' if count != 1 else ''} (total {money_out}) left out, "
             f"as they are not spend; see excluded, or give status={self.left_out[0]!r} to sum them."

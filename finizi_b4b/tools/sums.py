@@ -13,21 +13,11 @@ from typing import Any
 
 import attrs
 
-from finizi_b4b.api.money import AmountOutOfRange, amount_json, amount_text, read_amount
+from finizi_b4b.api.money import AmountOutOfRange, amount_json, read_amount
 
-__all__ = ["AMOUNTS", "Amounts", "Sums", "count_of", "json_amount", "merge", "money", "shown_amount"]
+__all__ = ["AMOUNTS", "Amounts", "Sums", "count_of", "merge"]
 
 AMOUNTS = ("total_amount_before_tax", "total_tax_amount", "total_amount")
-
-
-def money(value: Any) -> Decimal | None:
-    """An amount as sent, exact; None when it is not one. An amount out of range raises
-    :class:`~finizi_b4b.api.money.AmountOutOfRange` (see :mod:`finizi_b4b.api.money`)."""
-    return read_amount(value)
-
-
-json_amount = amount_json
-shown_amount = amount_text
 
 
 @attrs.define
@@ -46,7 +36,7 @@ class Sums:
             return None
         count = bucket.get("count")
         try:
-            amounts = [money(bucket.get(key)) for key in AMOUNTS]
+            amounts = [read_amount(bucket.get(key)) for key in AMOUNTS]
         except AmountOutOfRange:
             return None
         if isinstance(count, bool) or not isinstance(count, int) or count < 0 or None in amounts:
@@ -71,9 +61,9 @@ class Sums:
     def as_json(self) -> dict[str, Any]:
         return {
             "count": self.count,
-            "net": json_amount(self.net),
-            "tax": json_amount(self.tax),
-            "total": json_amount(self.total),
+            "net": amount_json(self.net),
+            "tax": amount_json(self.tax),
+            "total": amount_json(self.total),
         }
 
 
