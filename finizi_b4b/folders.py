@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from finizi_b4b.api.untrusted import HIDDEN
-from finizi_b4b.paths import BadPath, expand, is_text, shown
+from finizi_b4b.paths import BadPath, absolute, expand, is_text, shown
 
 __all__ = [
     "BATCH",
@@ -87,11 +87,8 @@ def xml_files(folder: str) -> XmlFiles:
 def sub_folders(typed: str) -> SubFolders:
     """The sub-folders of the folder typed so far whose names start as typed (hidden ones left out)."""
     nothing = SubFolders((), 0, False)
-    try:
-        path = expand(typed) if typed else None
-    except BadPath:
-        return nothing
-    if path is None or not path.is_absolute():
+    path = absolute(typed) if typed else None
+    if path is None:
         return nothing
     parent, start = (path, "") if typed.endswith(os.sep) else (path.parent, path.name)
     found: list[str] = []

@@ -30,6 +30,7 @@ __all__ = [
     "absolute",
     "expand",
     "is_text",
+    "sendable",
     "sendable_errors",
     "shown",
 ]
@@ -93,11 +94,16 @@ def sendable_errors(read: Callable[P, T]) -> Callable[P, T]:
         try:
             return read(*args, **kwargs)
         except ToolError as error:
-            if not is_text(error.message):
-                error.message = shown(error.message, limit=None)
+            error.message = sendable(error.message)
             raise
 
     return reading
+
+
+def sendable(text: str) -> str:
+    """``text`` as it may go on the wire: a path or name in it that is not valid text (no JSON can carry
+    it) is escaped rather than left to stop the server."""
+    return text if is_text(text) else shown(text, limit=None)
 
 
 def absolute(raw: str) -> Path | None:

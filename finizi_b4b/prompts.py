@@ -39,8 +39,8 @@ from mcp.shared.exceptions import MCPError
 from finizi_b4b.company_argument import company_of, company_problem, fold, offered, read_entities
 from finizi_b4b.folders import MAX_VALUES, folder_problem, import_plan, sub_folders, xml_files
 from finizi_b4b.folders import call_text as _call
-from finizi_b4b.paths import BadPath, is_text, shown
-from finizi_b4b.quarterly import quarter_problem, quarterly_vat_review, recent_quarters
+from finizi_b4b.paths import BadPath, sendable, shown
+from finizi_b4b.quarterly import quarter_problem, quarter_span, quarterly_vat_review, recent_quarters
 
 __all__ = ["PROMPTS", "PromptHandlers"]
 
@@ -258,9 +258,8 @@ def _quarter_days(typed: str, today: dt.date, ends: bool) -> list[str]:
     days = []
     for year in (today.year, today.year - 1):
         for quarter in (4, 3, 2, 1):
-            first = dt.date(year, 3 * quarter - 2, 1)
-            last_month = 3 * quarter
-            day = first if not ends else dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+            first, last = quarter_span(f"{year:04d}-Q{quarter}")
+            day = last if ends else first
             if first <= today:
                 days.append(day.isoformat())
     return [d for d in days if d.startswith(typed)]
@@ -277,12 +276,6 @@ async def _values(ctx: Any, name: str, typed: str) -> list[str]:
     if name in ("date_from", "date_to"):
         return _quarter_days(typed, today, ends=name == "date_to")
     return []
-
-
-def _sendable(text: str) -> str:
-    """``text`` as it may go on the wire: should a name that is not valid text have slipped in, it is
-    escaped rather than left to stop the server (no JSON can carry it)."""
-    return text if is_text(text) else shown(text, limit=None)
 
 
 @attrs.frozen
@@ -338,7 +331,7 @@ class PromptHandlers:
             text = company.first_step + "\n\n" + text
         return types.GetPromptResult(
             description=prompt.description,
-            messages=[types.PromptMessage(role="user", content=types.TextContent(text=_sendable(text)))],
+            messages=[types.PromptMessage(role="user", content=types.TextContent(text=sendable(text)))],
         )
 
     async def complete(self, ctx: Any, params: types.CompleteRequestParams) -> types.CompleteResult:
