@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from finizi_b4b.api.fields import API
+from finizi_b4b.api.retry import call_deadline_for
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -200,7 +201,7 @@ class Settings:
     def deadline(self) -> float:
         """The time one tool call may take in all (every request, retry, page and file of it), in
         seconds: ``FINIZI_B4B_CALL_DEADLINE``, else three request timeouts plus one second."""
-        return self.call_deadline or 3 * self.request_timeout + 1.0
+        return self.call_deadline or call_deadline_for(self.request_timeout)
 
     @property
     def api_host(self) -> str:

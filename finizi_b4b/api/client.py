@@ -45,7 +45,7 @@ from finizi_b4b.api.records import Identified, Page, Record, bad_record, records
 from finizi_b4b.api.redact import Redactor
 from finizi_b4b.api.registry import RegistryCalls
 from finizi_b4b.api.reports import ReportCalls
-from finizi_b4b.api.retry import RetryPolicy
+from finizi_b4b.api.retry import RetryPolicy, call_deadline_for
 from finizi_b4b.api.transport import ApiRequest, ApiResponse, Transport, TransportFailure, Upload
 
 __all__ = ["DEFAULT_CALL_DEADLINE", "UPLOAD_TIMEOUT", "B4BClient", "Session", "call_deadline_for"]
@@ -72,11 +72,6 @@ REFRESH = Subject("refresh")
 ME = Subject("user")
 MY_ENTITIES = Subject("my_entities")
 NEW_ENTITY = Subject("new_entity")
-
-
-def call_deadline_for(request_timeout: float) -> float:
-    """The default limit of all attempts of one call: three attempts plus the backoff between them."""
-    return 3 * request_timeout + 1.0
 
 
 DEFAULT_CALL_DEADLINE = call_deadline_for(30.0)

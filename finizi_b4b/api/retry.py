@@ -24,7 +24,13 @@ import attrs
 from finizi_b4b.api.errors import ApiError
 from finizi_b4b.api.transport import ApiRequest
 
-__all__ = ["RetryPolicy"]
+__all__ = ["RetryPolicy", "call_deadline_for"]
+
+
+def call_deadline_for(request_timeout: float) -> float:
+    """The default limit of all attempts of one call: three attempts plus the backoff between them."""
+    return 3 * request_timeout + 1.0
+
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
