@@ -14,7 +14,7 @@ from typing import Any
 from finizi_b4b.api import fields
 from finizi_b4b.tools.base import Call, Handler, direction_label, page_result
 from finizi_b4b.tools.messages import LIST_SUMS_LEFT_OUT, list_sums_unchecked
-from finizi_b4b.tools.summaries import agreeing_sums, filters_of, summarize
+from finizi_b4b.tools.summaries import agreeing_sums, by_direction, filters_of
 from finizi_b4b.tools.summary_answer import LEFT_OUT, Summary
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge
 
@@ -150,10 +150,7 @@ class InvoiceTools(Handler):
                 "message": ALL_TIME_STATISTICS,
                 "data": {**stats, "scope": "all_time", "source": "stats_summary"},
             }
-        summaries = {}
-        for direction, code in fields.DIRECTION_CODES.items():
-            filters = {**period, "direction": code}
-            summaries[direction] = await summarize(self, call, entity_id, ("status",), filters, ())
+        summaries = await by_direction(self, call, entity_id, period)
         data = _period_statistics(summaries, period)
         data["scope"] = "period"
         complete = all(s.coverage is None or s.coverage.complete for s in summaries.values())

@@ -22,10 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from finizi_b4b.api.fields import DIRECTION_CODES
 from finizi_b4b.api.money import amount_json, amount_json_or_none
 from finizi_b4b.api.records import Record
-from finizi_b4b.tools.summaries import summarize
+from finizi_b4b.tools.summaries import by_direction
 from finizi_b4b.tools.summary_read import HOME_CURRENCY
 from finizi_b4b.tools.sums import Sums
 
@@ -192,9 +191,8 @@ async def invoice_sides(
 ) -> dict[str, InvoiceSide]:
     """Purchases and sales issued from ``first`` to ``last``, by status (a summary each)."""
     sides = {}
-    for direction, code in DIRECTION_CODES.items():
-        filters = {"date_from": first, "date_to": last, "direction": code}
-        summary = await summarize(handler, call, entity_id, ("status",), filters, ())
+    period = {"date_from": first, "date_to": last}
+    for direction, summary in (await by_direction(handler, call, entity_id, period)).items():
         by_status: dict[str | None, Sums] = {}
         other = 0
         for (status, *_), amounts in summary.groups.items():

@@ -62,6 +62,7 @@ __all__ = [
     "PAGE_SIZE",
     "SummaryTools",
     "agreeing_sums",
+    "by_direction",
     "filters_of",
     "from_aggregations",
     "summarize",
@@ -180,6 +181,17 @@ async def summarize(
             await call.progress(1, 1, "Summed by the API")
             return summary
     return await _read_all(handler, call, entity_id, group_by, filters, left_out, payments)
+
+
+async def by_direction(
+    handler: Handler, call: Call, entity_id: str, period: dict[str, Any]
+) -> dict[str, Summary]:
+    """A summary by status of the purchases, then of the sales, in ``period`` (cancelled ones not left
+    out: the callers tell them apart)."""
+    return {
+        direction: await summarize(handler, call, entity_id, ("status",), {**period, "direction": code}, ())
+        for direction, code in DIRECTION_CODES.items()
+    }
 
 
 async def _read_all(
