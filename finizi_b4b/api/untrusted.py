@@ -23,26 +23,17 @@ server hands a model. These pure functions (standard library only) prepare it:
   instructions to an AI model.
 - :func:`quote` readies an API error detail to be shown apart from the
   server's own words: cleaned, on one line, cut to about ``limit`` characters.
-- :func:`clean_filename` shows a name from the file system with its hidden
-  parts escaped (``\\xNN`` for a byte invalid in the file system's encoding,
-  ``\\u202e`` for a bidi override, ``\\x0a`` for a newline): a disguised name
-  looks disguised. It is not normalised, so an unescaped name can be handed
-  back as a path; :func:`is_valid_text` tells names that are valid text.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import unicodedata
-from typing import Any, NamedTuple
+from typing import Any
 
-__all__ = [
-    "HIDDEN", "ShownName", "clean", "clean_filename", "clean_json",
-    "is_valid_text", "json_text_is_clean", "quote",
-]  # fmt: skip
+__all__ = ["HIDDEN", "clean", "clean_json", "json_text_is_clean", "quote"]
 
 MAX_MARKS = 30  # combining marks kept in a row when text is normalised
 
@@ -263,40 +254,3 @@ def quote(text: str | None, limit: int = 200) -> str | None:
     if len(line) >= limit and line[limit - 1] != " " and space >= (limit - 1) * 4 // 5:
         cut = line[:space]
     return cut.rstrip() + "…"
-
-
-class ShownName(NamedTuple):
-    """A name as shown (valid, visible text); ``exact`` when it is the name itself, fit to use as a path."""
-
-    text: str
-    exact: bool
-
-
-_ESCAPED_IN_NAMES_RE = re.compile(
-    _char_class(((0x00, 0x1F), (0x2028, 0x2029)), _REMOVED, _SELECTORS, _SURROGATES)
-)
-
-
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
-        return f"\\x{code - 0xDC00:02x}"
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
-
-
-def clean_filename(raw: str | bytes | os.PathLike[str] | os.PathLike[bytes]) -> ShownName:
-    """A name from the file system (str or bytes, as ``os.fsdecode`` reads it) with its hidden parts escaped.
-
-    Escaped: undecodable bytes, all controls, U+2028, U+2029 and whatever
-    :func:`clean` removes or may remove (invisible, bidi, variation selectors).
-    """
-    name = os.fsdecode(raw)
-    shown = _ESCAPED_IN_NAMES_RE.sub(_escape, name)
-    return ShownName(shown, shown == name)
-
-
-def is_valid_text(name: str) -> bool:
-    """Whether ``name`` is valid Unicode text: no lone surrogates, as ``os.fsdecode`` leaves for bad bytes."""
-    return _SURROGATE_RE.search(name) is None
