@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from finizi_b4b.config import Settings
     from finizi_b4b.session import SessionStore
 
-__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result"]
+__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result", "paging"]
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -91,10 +91,16 @@ def list_result(
     }
 
 
-def page_result(page: Page[Any], items: list[dict[str, Any]], page_size: int) -> dict[str, Any]:
-    """The list envelope for one page of a paged API answer (missing counts are derived)."""
-    total = page.total if page.total is not None else len(items)
-    number = page.page or 1
+def paging(page: Page[Any], count: int, page_size: int, asked: int = 1) -> dict[str, Any]:
+    """The page's number, size and counts as the API sent them; those it did not send derived from
+    ``count`` (the items on this page) and ``asked`` (the page asked for)."""
+    total = page.total if page.total is not None else count
+    number = page.page or asked
     pages = page.pages if page.pages is not None else -(-total // page_size)
     has_next = page.has_next if page.has_next is not None else number < pages
-    return list_result(items, page=number, page_size=page_size, total=total, pages=pages, has_next=has_next)
+    return {"page": number, "page_size": page_size, "total": total, "pages": pages, "has_next": has_next}
+
+
+def page_result(page: Page[Any], items: list[dict[str, Any]], page_size: int) -> dict[str, Any]:
+    """The list envelope for one page of a paged API answer (missing counts are derived)."""
+    return list_result(items, **paging(page, len(items), page_size))

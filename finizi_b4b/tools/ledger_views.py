@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from finizi_b4b.api import fields
 from finizi_b4b.api.money import amount_json, amount_json_or_none
 from finizi_b4b.api.untrusted import quote
+from finizi_b4b.tools.base import paging
 
 if TYPE_CHECKING:
     from finizi_b4b.api.reports import BalanceRow, LedgerPage, TrialBalance
@@ -153,10 +154,5 @@ def ledger_data(page: LedgerPage, account: str, asked: int, page_size: int) -> t
         if value is not None:
             data[key] = amount_json(value)
     has_balances = any(key in data for key, _ in heads)
-    total = page.total if page.total is not None else len(lines)
-    number = page.page or asked
-    pages = page.pages if page.pages is not None else -(-total // page_size)
-    has_next = page.has_next if page.has_next is not None else number < pages
-    data |= {"columns": columns, "lines": lines, "page": number, "page_size": page_size, "total": total}
-    data |= {"pages": pages, "has_next": has_next}
+    data |= {"columns": columns, "lines": lines, **paging(page, len(lines), page_size, asked)}
     return data, has_balances
