@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from finizi_b4b.config import Settings
     from finizi_b4b.session import SessionStore
 
-__all__ = ["Call", "Handler", "Services", "direction_label", "list_result", "page_result", "paging"]
+__all__ = [
+    "Call", "Handler", "Services", "direction_label", "list_result", "page_result", "paging", "shortened",
+]  # fmt: skip
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -73,6 +75,13 @@ class Handler:
 def direction_label(value: Any) -> Any:
     """The API's 0/1 invoice direction as the word the tools use; anything else as it came."""
     return fields.direction(value) or value
+
+
+def shortened(text: str | None, limit: int) -> str | None:
+    """``text`` cut to ``limit`` characters, an ellipsis last when it was cut (None stays None)."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def list_result(

@@ -26,7 +26,7 @@ from finizi_b4b.api.errors import ApiError, BackendTimeout, NotFound
 from finizi_b4b.api.fields import DIRECTION_CODES, TAX_ID
 from finizi_b4b.api.money import amount_json
 from finizi_b4b.errors import ErrorCode, ToolError
-from finizi_b4b.tools.base import Call, Handler
+from finizi_b4b.tools.base import Call, Handler, shortened
 from finizi_b4b.tools.company_names import difference, fold
 from finizi_b4b.tools.summary_answer import LEFT_OUT
 from finizi_b4b.tools.summary_read import HOME_CURRENCY, Coverage
@@ -42,12 +42,6 @@ PAGE_SIZE = 200
 MAX_INVOICES = 20_000
 SHOWN_IDS = 5  # invoice ids shown per supplier, newest first
 _NAME_CHARS = 100
-
-
-def _short(name: str | None) -> str | None:
-    if name is None or len(name) <= _NAME_CHARS:
-        return name
-    return name[: _NAME_CHARS - 1].rstrip() + "…"
 
 
 @attrs.define
@@ -87,9 +81,9 @@ class Supplier:
         data: dict[str, Any] = {"tax_id": self.tax_id}
         if self.tax_id is None and self.vendor_id is not None:
             data["vendor_id"] = self.vendor_id
-        data["name"] = _short(self.name)
+        data["name"] = shortened(self.name, _NAME_CHARS)
         if self.registry_name is not None:
-            data["registry_name"] = _short(self.registry_name)
+            data["registry_name"] = shortened(self.registry_name, _NAME_CHARS)
             data["differs"] = self.differs
         data["invoices"] = len(self.invoices)
         if set(self.vat) == {HOME_CURRENCY}:

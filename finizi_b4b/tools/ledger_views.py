@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from finizi_b4b.api import fields
 from finizi_b4b.api.money import amount_json, amount_json_or_none
 from finizi_b4b.api.untrusted import quote
-from finizi_b4b.tools.base import paging
+from finizi_b4b.tools.base import paging, shortened
 
 if TYPE_CHECKING:
     from finizi_b4b.api.reports import BalanceRow, LedgerPage, TrialBalance
@@ -56,9 +56,7 @@ def trial_balance_data(balance: TrialBalance) -> tuple[dict[str, Any], int]:
     rows = balance.rows
     shown = []
     for row in rows:
-        name = row.name
-        if name and len(name) > _NAME_CHARS:
-            name = name[: _NAME_CHARS - 1].rstrip() + "…"
+        name = shortened(row.name, _NAME_CHARS)
         figures = (row.opening, row.debit, row.credit, row.closing)
         shown.append([row.code, name, *(amount_json_or_none(value) for value in figures)])
     leaves = _leaves(rows)

@@ -24,6 +24,7 @@ import anyio.lowlevel
 import attrs
 
 from finizi_b4b.api.money import amount_text
+from finizi_b4b.tools.base import shortened
 from finizi_b4b.tools.paid import PaymentScope
 from finizi_b4b.tools.summary_read import CHUNK, HOME_CURRENCY, VENDOR_KEYS, Coverage, Key
 from finizi_b4b.tools.sums import Amounts, Sums, count_of, merge
@@ -37,10 +38,6 @@ MAX_CURRENCIES = 4
 MAX_LISTED = 240
 _TIME_KEYS = frozenset({"month", "quarter", "year"})
 _NAME_CHARS = 48  # a counterparty's name is cut to this many characters, so that 12 groups stay small
-
-
-def _short(name: str) -> str:
-    return name if len(name) <= _NAME_CHARS else name[: _NAME_CHARS - 1].rstrip() + "…"
 
 
 def _kept_currencies(amounts: Iterable[Amounts]) -> tuple[list[str], int]:
@@ -163,7 +160,7 @@ class Summary:
             row: dict[str, Any] = dict(zip(self.group_by, key, strict=True))
             if "vendor" in self.group_by:
                 value = row["vendor"]
-                row["name"] = _short(self.names[value]) if value in self.names else None
+                row["name"] = shortened(self.names[value], _NAME_CHARS) if value in self.names else None
             rows.append(row | self._amounts(amounts, currencies))
         if rest:
             others: Amounts = {}
